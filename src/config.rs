@@ -1,0 +1,316 @@
+//! `site.yaml`: the typed configuration of a site.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use indexmap::IndexMap;
+use serde::Deserialize;
+
+use crate::diagnostics::{Diagnostic, Location, did_you_mean_hint};
+use crate::yaml::yaml_diagnostic;
+
+pub const CONFIG_FILE: &str = "site.yaml";
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteConfig {
+    pub title: Localized,
+    #[serde(default)]
+    pub description: Option<Localized>,
+    pub base_url: String,
+    pub default_language: String,
+    pub languages: IndexMap<String, LanguageConfig>,
+    #[serde(default = "default_theme")]
+    pub theme: String,
+    /// Items per page of a section or tag list.
+    #[serde(default = "default_pagination")]
+    pub pagination: usize,
+    /// Items in a feed (used by the feeds of a later stage; accepted here so sites can set it).
+    #[serde(default = "default_feed_limit")]
+    pub feed_limit: usize,
+    #[serde(default)]
+    pub menus: IndexMap<String, Vec<MenuEntry>>,
+    #[serde(default)]
+    pub funding: Option<FundingConfig>,
+    /// Free-form values for themes.
+    #[serde(default)]
+    pub extra: Option<serde_yaml::Value>,
+}
+
+fn default_theme() -> String {
+    "default".to_string()
+}
+fn default_pagination() -> usize {
+    10
+}
+fn default_feed_limit() -> usize {
+    20
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LanguageConfig {
+    pub name: String,
+    /// BCP 47 locale used for dates, `en-GB`; defaults to the language code.
+    #[serde(default)]
+    pub locale: Option<String>,
+    #[serde(default)]
+    pub direction: Direction,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    #[default]
+    Ltr,
+    Rtl,
+}
+
+impl Direction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Ltr => "ltr",
+            Direction::Rtl => "rtl",
+        }
+    }
+}
+
+/// A text given once for all languages, or per language.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Localized {
+    Same(String),
+    PerLanguage(IndexMap<String, String>),
+}
+
+impl Localized {
+    /// The text in `lang`, else in `fallback`.
+    pub fn get<'a>(&'a self, lang: &str, fallback: &str) -> Option<&'a str> {
+        match self {
+            Localized::Same(text) => Some(text),
+            Localized::PerLanguage(map) => map
+                .get(lang)
+                .or_else(|| map.get(fallback))
+                .map(String::as_str),
+        }
+    }
+
+    fn languages(&self) -> Vec<&str> {
+        match self {
+            Localized::Same(_) => Vec::new(),
+            Localized::PerLanguage(map) => map.keys().map(String::as_str).collect(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MenuEntry {
+    pub name: String,
+    /// A section of the site: `news`, `meetings`, `partners`.
+    #[serde(default)]
+    pub section: Option<String>,
+    /// A page, by its file name under `content/pages/` without language: `about`.
+    #[serde(default)]
+    pub page: Option<String>,
+    /// Any other address.
+    #[serde(default)]
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FundingConfig {
+    #[serde(default)]
+    pub statement: Option<Localized>,
+    #[serde(default)]
+    pub disclaimer: Option<Localized>,
+    #[serde(default)]
+    pub grant_number: Option<String>,
+}
+
+/// The configuration with its source text, so that later stages can point into it.
+#[derive(Debug, Clone)]
+pub struct LoadedConfig {
+    pub config: SiteConfig,
+    pub source: Arc<str>,
+}
+
+impl LoadedConfig {
+    /// The 1-based line of the first line that starts with `key:` (after indentation), to
+    /// point at a setting that is wrong as a whole.
+    pub fn line_of(&self, key: &str) -> usize {
+        crate::yaml::line_of_key(&self.source, key).unwrap_or(0)
+    }
+
+    pub fn location_of(&self, key: &str) -> Location {
+        Location::at(CONFIG_FILE, self.line_of(key), 1)
+    }
+}
+
+/// Reads and checks `site.yaml` in `root`.
+pub fn load_config(root: &Path) -> Result<LoadedConfig, Vec<Diagnostic>> {
+    let path = root.join(CONFIG_FILE);
+    let bytes = std::fs::read(&path).map_err(|err| {
+        vec![
+            Diagnostic::error(
+                Location::file(CONFIG_FILE),
+                format!("cannot read the site configuration: {err}"),
+            )
+            .with_hint("run herald in the folder that holds site.yaml"),
+        ]
+    })?;
+    let text = crate::load::decode_text(&bytes, Path::new(CONFIG_FILE)).map_err(|d| vec![d])?;
+    let source: Arc<str> = Arc::from(text);
+    let config: SiteConfig = serde_yaml::from_str(&source)
+        .map_err(|err| vec![yaml_diagnostic(&err, Path::new(CONFIG_FILE), &source, 0)])?;
+    let loaded = LoadedConfig { config, source };
+    let problems = validate(&loaded);
+    if problems.is_empty() {
+        Ok(loaded)
+    } else {
+        Err(problems)
+    }
+}
+
+fn validate(loaded: &LoadedConfig) -> Vec<Diagnostic> {
+    let config = &loaded.config;
+    let mut problems = Vec::new();
+    let source = loaded.source.clone();
+    let mut error = |key: &str, message: String, hint: Option<String>| {
+        problems.push(
+            Diagnostic::error(loaded.location_of(key), message)
+                .with_hint_opt(hint)
+                .with_source(source.clone()),
+        );
+    };
+    let codes: Vec<&str> = config.languages.keys().map(String::as_str).collect();
+    if config.languages.is_empty() {
+        error(
+            "languages",
+            "the site lists no languages".into(),
+            Some("add at least one, e.g. `en: {name: English}`".into()),
+        );
+    }
+    for code in &codes {
+        if !is_language_code(code) {
+            error(
+                code,
+                format!("`{code}` is not a language code"),
+                Some("use a code like `en`, `es`, `ca` or `pt-BR`".into()),
+            );
+        }
+    }
+    if !config.languages.is_empty() && !config.languages.contains_key(&config.default_language) {
+        error(
+            "default_language",
+            format!(
+                "the default language `{}` is not one of the site's languages",
+                config.default_language
+            ),
+            did_you_mean_hint(&config.default_language, codes.iter().copied()),
+        );
+    }
+    if !(config.base_url.starts_with("http://") || config.base_url.starts_with("https://")) {
+        error(
+            "base_url",
+            format!("base_url `{}` is not an http(s) address", config.base_url),
+            Some("write the full address, e.g. `https://project.example.eu`".into()),
+        );
+    }
+    if config.pagination == 0 {
+        error("pagination", "pagination must be at least 1".into(), None);
+    }
+    let mut localized: Vec<(&str, &Localized)> = vec![("title", &config.title)];
+    if let Some(description) = &config.description {
+        localized.push(("description", description));
+    }
+    if let Some(funding) = &config.funding {
+        if let Some(statement) = &funding.statement {
+            localized.push(("statement", statement));
+        }
+        if let Some(disclaimer) = &funding.disclaimer {
+            localized.push(("disclaimer", disclaimer));
+        }
+    }
+    for (key, text) in localized {
+        for lang in text.languages() {
+            if !config.languages.contains_key(lang) {
+                error(
+                    key,
+                    format!(
+                        "`{key}` has a text for `{lang}`, which is not one of the site's languages"
+                    ),
+                    did_you_mean_hint(lang, codes.iter().copied()),
+                );
+            }
+        }
+    }
+    for (lang, entries) in &config.menus {
+        if !config.languages.contains_key(lang) {
+            error(
+                "menus",
+                format!("there is a menu for `{lang}`, which is not one of the site's languages"),
+                did_you_mean_hint(lang, codes.iter().copied()),
+            );
+        }
+        for entry in entries {
+            let targets = [&entry.section, &entry.page, &entry.url]
+                .iter()
+                .filter(|t| t.is_some())
+                .count();
+            if targets != 1 {
+                error(
+                    "menus",
+                    format!(
+                        "the menu entry `{}` must have exactly one of `section`, `page` or `url`",
+                        entry.name
+                    ),
+                    None,
+                );
+            }
+            if let Some(section) = &entry.section
+                && crate::load::Section::from_folder(section).is_none()
+            {
+                error(
+                    "menus",
+                    format!(
+                        "the menu entry `{}` names an unknown section `{section}`",
+                        entry.name
+                    ),
+                    did_you_mean_hint(section, crate::load::Section::FOLDERS.iter().copied()),
+                );
+            }
+        }
+    }
+    problems
+}
+
+/// `en`, `ca`, `pt-BR`, `zh-Hant`: letters, optionally a subtag.
+pub fn is_language_code(code: &str) -> bool {
+    let mut parts = code.split('-');
+    let primary = parts.next().unwrap_or("");
+    (2..=3).contains(&primary.len())
+        && primary.chars().all(|c| c.is_ascii_lowercase())
+        && parts.all(|p| (2..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn language_codes() {
+        assert!(is_language_code("en"));
+        assert!(is_language_code("pt-BR"));
+        assert!(!is_language_code("English"));
+        assert!(!is_language_code("e"));
+    }
+
+    #[test]
+    fn localized_falls_back() {
+        let text: Localized = serde_yaml::from_str("{en: Hello, es: Hola}").unwrap();
+        assert_eq!(text.get("es", "en"), Some("Hola"));
+        assert_eq!(text.get("ca", "en"), Some("Hello"));
+    }
+}

@@ -1,0 +1,81 @@
+//! herald: a static site generator for the multilingual websites of multi-partner projects.
+//!
+//! The pipeline flows one way: [`load`] → [`resolve`] → [`render`] → [`write`]. Each stage has
+//! one boundary type ([`load::LoadedSite`], [`resolve::ResolvedSite`],
+//! [`render::RenderedSite`]) and reports editors' mistakes as [`diagnostics::Diagnostic`]s.
+
+pub mod config;
+pub mod diagnostics;
+pub mod load;
+pub mod render;
+pub mod resolve;
+pub mod write;
+mod yaml;
+
+use std::path::{Path, PathBuf};
+
+use diagnostics::Diagnostics;
+pub use resolve::BuildOptions;
+
+/// What a successful build did.
+#[derive(Debug)]
+pub struct BuildReport {
+    pub output: PathBuf,
+    pub pages: usize,
+    pub files: usize,
+    pub bytes: u64,
+    pub warnings: Diagnostics,
+}
+
+/// Loads and resolves the site in `root`: everything a build checks, without rendering.
+/// Returns the resolved site (when loading succeeded) and all diagnostics so far.
+pub fn resolve_site(
+    root: &Path,
+    options: BuildOptions,
+) -> (Option<resolve::ResolvedSite>, Diagnostics) {
+    let (loaded, mut diagnostics) = load::load_site(root);
+    let Some(loaded) = loaded else {
+        return (None, diagnostics);
+    };
+    if diagnostics.has_errors() {
+        return (None, diagnostics);
+    }
+    let site = resolve::resolve_site(loaded, options, &mut diagnostics);
+    (Some(site), diagnostics)
+}
+
+/// Builds the site in `root` into `output`. On error, `output` is left as it was and every
+/// diagnostic of the run is returned, sorted by file.
+pub fn build_site(
+    root: &Path,
+    options: BuildOptions,
+    output: &Path,
+) -> Result<BuildReport, Diagnostics> {
+    let (site, mut diagnostics) = resolve_site(root, options);
+    let Some(site) = site else {
+        diagnostics.sort();
+        return Err(diagnostics);
+    };
+    let rendered = render::render_site(&site, &mut diagnostics);
+    if diagnostics.has_errors() {
+        diagnostics.sort();
+        return Err(diagnostics);
+    }
+    match write::write_site(&rendered, output) {
+        Ok(summary) => {
+            diagnostics.sort();
+            Ok(BuildReport {
+                output: output.to_path_buf(),
+                pages: rendered.pages,
+                files: summary.files,
+                bytes: summary.bytes,
+                warnings: diagnostics,
+            })
+        }
+        Err(diagnostic) => {
+            diagnostics.push(diagnostic);
+            diagnostics.sort();
+            Err(diagnostics)
+        }
+    }
+}

@@ -1,0 +1,389 @@
+//! Finding the content files of a site and reading each into a [`ContentFile`].
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use walkdir::WalkDir;
+
+use super::front_matter::{FrontMatter, SplitError, split_front_matter};
+use super::{Section, decode_text, is_editor_leftover};
+use crate::config::{SiteConfig, is_language_code};
+use crate::diagnostics::{Diagnostic, Diagnostics, Location, did_you_mean_hint};
+use crate::yaml::{line_of_key, yaml_diagnostic};
+
+/// One Markdown file of `content/`, read and with its front matter parsed.
+#[derive(Debug, Clone)]
+pub struct ContentFile {
+    /// Site-relative path, as shown to editors: `content/news/kick-off.es.md`.
+    pub path: PathBuf,
+    pub source: Arc<str>,
+    pub section: Section,
+    /// The file's path under `content/` without language suffix and extension:
+    /// `news/kick-off`; for a bundle, its folder: `news/kick-off`.
+    pub key: String,
+    pub lang: String,
+    /// The bundle folder (absolute) when the file is a bundle's `index.<lang>.md`.
+    pub bundle_dir: Option<PathBuf>,
+    pub front_matter: FrontMatter,
+    pub front_matter_text_line: usize,
+    pub body_offset: usize,
+}
+
+impl ContentFile {
+    pub fn body(&self) -> &str {
+        &self.source[self.body_offset..]
+    }
+
+    /// The key's last segment: the default slug.
+    pub fn stem(&self) -> &str {
+        self.key.rsplit('/').next().unwrap_or(&self.key)
+    }
+
+    /// The file line of a front matter key, or the first front matter line.
+    pub fn line_of(&self, key: &str) -> usize {
+        let fm_end = self.body_offset.min(self.source.len());
+        line_of_key(&self.source[..fm_end], key).unwrap_or(1)
+    }
+
+    pub fn location_of(&self, key: &str) -> Location {
+        Location::at(&self.path, self.line_of(key), 1)
+    }
+
+    /// The line of `value` within the entry of `key` (a partner slug in a list).
+    pub fn location_of_value(&self, key: &str, value: &str) -> Location {
+        let fm_end = self.body_offset.min(self.source.len());
+        let line = crate::yaml::line_of_value(&self.source[..fm_end], key, value).unwrap_or(1);
+        let column = self
+            .source
+            .lines()
+            .nth(line - 1)
+            .and_then(|l| l.find(value))
+            .map_or(1, |c| c + 1);
+        Location::at(&self.path, line, column)
+    }
+
+    pub fn error(&self, location: Location, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::error(location, message).with_source(self.source.clone())
+    }
+
+    pub fn warning(&self, location: Location, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::warning(location, message).with_source(self.source.clone())
+    }
+}
+
+/// A file that lives in a bundle beside its `index.<lang>.md` (an image, a PDF).
+#[derive(Debug, Clone)]
+pub struct BundleAsset {
+    /// The key of the bundle it belongs to.
+    pub key: String,
+    /// Its path inside the bundle folder, with `/` separators.
+    pub name: String,
+    pub path: PathBuf,
+}
+
+/// Where a Markdown file sits: which item, which language.
+struct ContentPath {
+    section: Section,
+    key: String,
+    lang: String,
+    bundle: bool,
+}
+
+/// Reads every content file under `root/content`; problems go to `diagnostics`.
+pub fn load_content(
+    root: &Path,
+    config: &SiteConfig,
+    diagnostics: &mut Diagnostics,
+) -> (Vec<ContentFile>, Vec<BundleAsset>) {
+    let content_dir = root.join("content");
+    if !content_dir.is_dir() {
+        return (Vec::new(), Vec::new());
+    }
+    let mut markdown = Vec::new();
+    let mut others = Vec::new();
+    for entry in WalkDir::new(&content_dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !is_editor_leftover(e.file_name()))
+    {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(err) => {
+                let path = err
+                    .path()
+                    .map(|p| p.to_path_buf())
+                    .unwrap_or(content_dir.clone());
+                diagnostics.push(Diagnostic::error(
+                    Location::file(crate::diagnostics::display_path(root, &path)),
+                    format!("cannot read this folder: {err}"),
+                ));
+                continue;
+            }
+        };
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let path = entry.into_path();
+        if path.extension().is_some_and(|e| e == "md") {
+            markdown.push(path);
+        } else {
+            others.push(path);
+        }
+    }
+
+    let results: Vec<Result<ContentFile, Vec<Diagnostic>>> = markdown
+        .par_iter()
+        .map(|path| read_content_file(root, &content_dir, path, config))
+        .collect();
+    let mut files = Vec::with_capacity(results.len());
+    for result in results {
+        match result {
+            Ok(file) => files.push(file),
+            Err(problems) => diagnostics.extend(problems),
+        }
+    }
+
+    let mut assets = Vec::new();
+    for path in others {
+        let rel = crate::diagnostics::display_path(root, &path);
+        let bundle = files.iter().find(|f| {
+            f.bundle_dir
+                .as_deref()
+                .is_some_and(|dir| path.starts_with(dir))
+        });
+        match bundle {
+            Some(file) => {
+                let dir = file.bundle_dir.as_deref().unwrap_or(root);
+                let name = path
+                    .strip_prefix(dir)
+                    .unwrap_or(&path)
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy())
+                    .collect::<Vec<_>>()
+                    .join("/");
+                assets.push(BundleAsset {
+                    key: file.key.clone(),
+                    name,
+                    path,
+                });
+            }
+            None => diagnostics.push(
+                Diagnostic::warning(
+                    Location::file(rel),
+                    "this file is not part of a bundle, so it is not published",
+                )
+                .with_hint(
+                    "put files the whole site uses into `static/`, or make a bundle: a folder with an `index.<lang>.md` beside the file",
+                ),
+            ),
+        }
+    }
+    (files, assets)
+}
+
+fn read_content_file(
+    root: &Path,
+    content_dir: &Path,
+    path: &Path,
+    config: &SiteConfig,
+) -> Result<ContentFile, Vec<Diagnostic>> {
+    let rel = crate::diagnostics::display_path(root, path);
+    let content_path = classify(content_dir, path, config).map_err(|(message, hint)| {
+        vec![Diagnostic::error(Location::file(&rel), message).with_hint_opt(hint)]
+    })?;
+    let bytes = std::fs::read(path).map_err(|err| {
+        vec![Diagnostic::error(
+            Location::file(&rel),
+            format!("cannot read this file: {err}"),
+        )]
+    })?;
+    let text = decode_text(&bytes, &rel).map_err(|d| vec![d])?;
+    let source: Arc<str> = Arc::from(text);
+    let doc = split_front_matter(&source).map_err(|err| {
+        let (message, hint) = match err {
+            SplitError::NoOpening => (
+                "the file does not start with front matter",
+                "begin the file with a line `---`, then `title: …` and the other keys, then another `---` line",
+            ),
+            SplitError::NoClosing => (
+                "the front matter is not closed",
+                "add a line `---` after the last key of the front matter",
+            ),
+        };
+        vec![Diagnostic::error(Location::at(&rel, 1, 1), message)
+            .with_hint(hint)
+            .with_source(source.clone())]
+    })?;
+    let front_matter: FrontMatter = if doc.front_matter.trim().is_empty() {
+        return Err(vec![
+            Diagnostic::error(
+                Location::at(&rel, 1, 1),
+                "the front matter is empty: the required key `title` is missing",
+            )
+            .with_hint("add a line `title: …` between the `---` lines")
+            .with_source(source.clone()),
+        ]);
+    } else {
+        serde_yaml::from_str(doc.front_matter).map_err(|err| {
+            vec![yaml_diagnostic(
+                &err,
+                &rel,
+                &source,
+                doc.front_matter_line - 1,
+            )]
+        })?
+    };
+    let body_offset = doc.body_offset;
+    let front_matter_text_line = doc.front_matter_line;
+    let bundle_dir = content_path
+        .bundle
+        .then(|| path.parent().map(Path::to_path_buf))
+        .flatten();
+    let file = ContentFile {
+        path: rel,
+        source,
+        section: content_path.section,
+        key: content_path.key,
+        lang: content_path.lang,
+        bundle_dir,
+        front_matter,
+        front_matter_text_line,
+        body_offset,
+    };
+    let problems = check_front_matter(&file);
+    if problems.is_empty() {
+        Ok(file)
+    } else {
+        Err(problems)
+    }
+}
+
+/// Checks that need the section: required keys, keys of other sections.
+fn check_front_matter(file: &ContentFile) -> Vec<Diagnostic> {
+    let fm = &file.front_matter;
+    let mut problems = Vec::new();
+    if fm.title.trim().is_empty() {
+        problems.push(
+            file.error(file.location_of("title"), "the title is empty")
+                .with_hint("write the item's title after `title:`"),
+        );
+    }
+    if matches!(file.section, Section::News | Section::Meetings) && fm.date.is_none() {
+        problems.push(
+            file.error(
+                Location::at(&file.path, 1, 1),
+                format!(
+                    "the required key `date` is missing ({} need a date)",
+                    file.section.folder()
+                ),
+            )
+            .with_hint("add a line `date: 2024-05-31` to the front matter"),
+        );
+    }
+    for key in fm.misplaced_keys(file.section) {
+        problems.push(
+            file.error(
+                file.location_of(key),
+                format!("`{key}` is not a key of {} items", file.section.folder()),
+            )
+            .with_hint("remove it, or move the file to the section it belongs to"),
+        );
+    }
+    if let Some(tz) = &fm.timezone
+        && tz.parse::<chrono_tz::Tz>().is_err()
+    {
+        problems.push(
+            file.error(
+                file.location_of("timezone"),
+                format!("`{tz}` is not a time zone"),
+            )
+            .with_hint("write an IANA time zone name such as `Europe/Madrid` or `UTC`"),
+        );
+    }
+    if let Some(slug) = &fm.slug
+        && (slug.is_empty() || slug.contains(['/', '\\', '?', '#', ' ']) || slug.starts_with('.'))
+    {
+        problems.push(
+            file.error(
+                file.location_of("slug"),
+                format!("`{slug}` cannot be used as a slug"),
+            )
+            .with_hint(format!(
+                "use lowercase letters, digits and hyphens, e.g. `{}`",
+                slug::slugify(slug)
+            )),
+        );
+    }
+    problems
+}
+
+/// Works out section, key and language from where the file sits under `content/`.
+fn classify(
+    content_dir: &Path,
+    path: &Path,
+    config: &SiteConfig,
+) -> Result<ContentPath, (String, Option<String>)> {
+    let rel = path.strip_prefix(content_dir).unwrap_or(path);
+    let parts: Vec<String> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    if parts.len() < 2 {
+        return Err((
+            "content files belong in a section folder".into(),
+            Some(format!(
+                "move it into one of {}",
+                Section::FOLDERS
+                    .map(|f| format!("`content/{f}/`"))
+                    .join(", ")
+            )),
+        ));
+    }
+    let section = Section::from_folder(&parts[0]).ok_or_else(|| {
+        (
+            format!("`{}` is not a section herald knows", parts[0]),
+            did_you_mean_hint(&parts[0], Section::FOLDERS.iter().copied()).or_else(|| {
+                Some(format!(
+                    "the sections are {}",
+                    Section::FOLDERS.map(|f| format!("`{f}`")).join(", ")
+                ))
+            }),
+        )
+    })?;
+    let file_name = parts.last().map(String::as_str).unwrap_or_default();
+    let stem = file_name.strip_suffix(".md").unwrap_or(file_name);
+    let (stem, lang) = match stem.rsplit_once('.') {
+        Some((name, suffix)) if config.languages.contains_key(suffix) => (name, suffix.to_string()),
+        Some((_, suffix)) if is_language_code(suffix) => {
+            let codes: Vec<&str> = config.languages.keys().map(String::as_str).collect();
+            return Err((
+                format!(
+                    "`{suffix}` in the file name is not one of the site's languages ({})",
+                    codes.join(", ")
+                ),
+                did_you_mean_hint(suffix, codes.iter().copied()).or_else(|| {
+                    Some(format!(
+                        "add `{suffix}` to `languages` in site.yaml, or rename the file"
+                    ))
+                }),
+            ));
+        }
+        _ => (stem, config.default_language.clone()),
+    };
+    let dirs = &parts[..parts.len() - 1];
+    let (key, bundle) = if stem == "index" && dirs.len() >= 2 {
+        (dirs.join("/"), true)
+    } else {
+        let mut key = dirs.join("/");
+        key.push('/');
+        key.push_str(stem);
+        (key, false)
+    };
+    Ok(ContentPath {
+        section,
+        key,
+        lang,
+        bundle,
+    })
+}

@@ -1,0 +1,310 @@
+//! Front matter: the YAML between the `---` lines at the top of a content file.
+
+use std::fmt;
+
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime};
+use serde::{Deserialize, Deserializer};
+
+use super::Section;
+
+/// Every key an item may carry; which ones a section accepts is checked by [`FrontMatter::misplaced_keys`].
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FrontMatter {
+    pub title: String,
+    #[serde(default)]
+    pub slug: Option<String>,
+    #[serde(default)]
+    pub draft: bool,
+    #[serde(default)]
+    pub summary: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    #[serde(default)]
+    pub translation_key: Option<String>,
+    #[serde(default)]
+    pub template: Option<String>,
+
+    #[serde(default)]
+    pub date: Option<DateSpec>,
+    #[serde(default)]
+    pub end_date: Option<DateSpec>,
+    #[serde(default)]
+    pub timezone: Option<String>,
+    #[serde(default)]
+    pub image: Option<ImageSpec>,
+    #[serde(default)]
+    pub partners: Vec<String>,
+    #[serde(default)]
+    pub author: Option<String>,
+
+    #[serde(default)]
+    pub location: Option<String>,
+    #[serde(default)]
+    pub online: Option<bool>,
+    #[serde(default)]
+    pub online_url: Option<String>,
+    #[serde(default)]
+    pub agenda: Vec<String>,
+    #[serde(default)]
+    pub kind: Option<MeetingKind>,
+    #[serde(default)]
+    pub status: Option<MeetingStatus>,
+    #[serde(default)]
+    pub participants: Option<u32>,
+    #[serde(default)]
+    pub audience: Vec<String>,
+
+    #[serde(default)]
+    pub short_name: Option<String>,
+    #[serde(default)]
+    pub country: Option<String>,
+    #[serde(default)]
+    pub website: Option<String>,
+    #[serde(default)]
+    pub logo: Option<String>,
+    #[serde(default)]
+    pub role: Option<PartnerRole>,
+    #[serde(default)]
+    pub city: Option<String>,
+
+    #[serde(default)]
+    pub weight: Option<i64>,
+    #[serde(default)]
+    pub menu: Option<bool>,
+
+    /// Free-form values for themes.
+    #[serde(default)]
+    pub extra: Option<serde_yaml::Value>,
+}
+
+impl FrontMatter {
+    /// Keys that are set but mean nothing for items of `section` (a `country` on a news item).
+    pub fn misplaced_keys(&self, section: Section) -> Vec<&'static str> {
+        use Section::*;
+        let keys: [(&'static str, bool, &[Section]); 22] = [
+            ("date", self.date.is_some(), &[News, Meetings]),
+            ("end_date", self.end_date.is_some(), &[Meetings]),
+            ("timezone", self.timezone.is_some(), &[News, Meetings]),
+            ("image", self.image.is_some(), &[News, Meetings, Pages]),
+            ("partners", !self.partners.is_empty(), &[News, Meetings]),
+            ("author", self.author.is_some(), &[News, Pages]),
+            ("location", self.location.is_some(), &[Meetings]),
+            ("online", self.online.is_some(), &[Meetings]),
+            ("online_url", self.online_url.is_some(), &[Meetings]),
+            ("agenda", !self.agenda.is_empty(), &[Meetings]),
+            ("kind", self.kind.is_some(), &[Meetings]),
+            ("status", self.status.is_some(), &[Meetings]),
+            ("participants", self.participants.is_some(), &[Meetings]),
+            ("audience", !self.audience.is_empty(), &[Meetings]),
+            ("short_name", self.short_name.is_some(), &[Partners]),
+            ("country", self.country.is_some(), &[Partners]),
+            ("website", self.website.is_some(), &[Partners]),
+            ("logo", self.logo.is_some(), &[Partners]),
+            ("role", self.role.is_some(), &[Partners]),
+            ("city", self.city.is_some(), &[Partners]),
+            ("weight", self.weight.is_some(), &[Pages, Partners]),
+            ("menu", self.menu.is_some(), &[Pages]),
+        ];
+        keys.iter()
+            .filter(|(_, set, sections)| *set && !sections.contains(&section))
+            .map(|(key, _, _)| *key)
+            .collect()
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImageSpec {
+    pub src: String,
+    #[serde(default)]
+    pub alt: Option<String>,
+    #[serde(default)]
+    pub caption: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MeetingKind {
+    Meeting,
+    Workshop,
+    Webinar,
+    Conference,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MeetingStatus {
+    Scheduled,
+    Cancelled,
+    Postponed,
+    MovedOnline,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PartnerRole {
+    Coordinator,
+    Partner,
+    Associated,
+}
+
+macro_rules! as_str_impl {
+    ($ty:ty { $($variant:ident => $text:literal),* $(,)? }) => {
+        impl $ty {
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$variant => $text),* }
+            }
+        }
+    };
+}
+as_str_impl!(MeetingKind { Meeting => "meeting", Workshop => "workshop", Webinar => "webinar", Conference => "conference" });
+as_str_impl!(MeetingStatus { Scheduled => "scheduled", Cancelled => "cancelled", Postponed => "postponed", MovedOnline => "moved-online" });
+as_str_impl!(PartnerRole { Coordinator => "coordinator", Partner => "partner", Associated => "associated" });
+
+/// A `date` as written: a day, a local date and time (in the item's time zone), or an instant
+/// with an offset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DateSpec {
+    Day(NaiveDate),
+    Local(NaiveDateTime),
+    Offset(DateTime<FixedOffset>),
+}
+
+impl DateSpec {
+    pub fn parse(text: &str) -> Option<DateSpec> {
+        let text = text.trim();
+        if let Ok(day) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+            return Some(DateSpec::Day(day));
+        }
+        if let Ok(instant) = DateTime::parse_from_rfc3339(text) {
+            return Some(DateSpec::Offset(instant));
+        }
+        for format in [
+            "%Y-%m-%d %H:%M",
+            "%Y-%m-%d %H:%M:%S",
+            "%Y-%m-%dT%H:%M",
+            "%Y-%m-%dT%H:%M:%S",
+        ] {
+            if let Ok(local) = NaiveDateTime::parse_from_str(text, format) {
+                return Some(DateSpec::Local(local));
+            }
+        }
+        None
+    }
+}
+
+impl<'de> Deserialize<'de> for DateSpec {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = DateSpec;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(
+                    "a date such as 2020-06-30, 2020-06-30 10:00 or 2020-06-30T10:00:00+02:00",
+                )
+            }
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<DateSpec, E> {
+                DateSpec::parse(text).ok_or_else(|| {
+                    E::custom(format!(
+                        "`{text}` is not a date; write a date such as 2020-06-30, 2020-06-30 10:00 or 2020-06-30T10:00:00+02:00"
+                    ))
+                })
+            }
+        }
+        deserializer.deserialize_str(Visitor)
+    }
+}
+
+/// Front matter text and body of a content file, split at the `---` lines.
+pub struct SplitDocument<'a> {
+    pub front_matter: &'a str,
+    /// 1-based line of the first front matter line (after the opening `---`).
+    pub front_matter_line: usize,
+    pub body: &'a str,
+    /// Byte offset of the body in the file text.
+    pub body_offset: usize,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum SplitError {
+    NoOpening,
+    NoClosing,
+}
+
+/// Splits `text` (already without a BOM) into front matter and body. CRLF line ends are fine.
+pub fn split_front_matter(text: &str) -> Result<SplitDocument<'_>, SplitError> {
+    let mut lines = text.split_inclusive('\n');
+    let first = lines.next().ok_or(SplitError::NoOpening)?;
+    if first.trim_end() != "---" {
+        return Err(SplitError::NoOpening);
+    }
+    let start = first.len();
+    let mut offset = start;
+    for line in lines {
+        let trimmed = line.trim_end();
+        if trimmed == "---" || trimmed == "..." {
+            return Ok(SplitDocument {
+                front_matter: &text[start..offset],
+                front_matter_line: 2,
+                body: &text[offset + line.len()..],
+                body_offset: offset + line.len(),
+            });
+        }
+        offset += line.len();
+    }
+    Err(SplitError::NoClosing)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_crlf_documents() {
+        let doc = split_front_matter("---\r\ntitle: A\r\n---\r\nBody\r\n").unwrap();
+        assert_eq!(doc.front_matter, "title: A\r\n");
+        assert_eq!(doc.body, "Body\r\n");
+    }
+
+    #[test]
+    fn reports_missing_fences() {
+        assert_eq!(
+            split_front_matter("title: A\n").err(),
+            Some(SplitError::NoOpening)
+        );
+        assert_eq!(
+            split_front_matter("---\ntitle: A\n").err(),
+            Some(SplitError::NoClosing)
+        );
+    }
+
+    #[test]
+    fn parses_the_three_date_forms() {
+        assert!(matches!(
+            DateSpec::parse("2020-06-30"),
+            Some(DateSpec::Day(_))
+        ));
+        assert!(matches!(
+            DateSpec::parse("2020-06-30 10:00"),
+            Some(DateSpec::Local(_))
+        ));
+        assert!(matches!(
+            DateSpec::parse("2020-06-30T10:00:00+02:00"),
+            Some(DateSpec::Offset(_))
+        ));
+        assert_eq!(DateSpec::parse("yesterday"), None);
+    }
+
+    #[test]
+    fn flags_keys_of_other_sections() {
+        let fm = FrontMatter {
+            country: Some("ES".into()),
+            ..Default::default()
+        };
+        assert_eq!(fm.misplaced_keys(Section::News), vec!["country"]);
+        assert!(fm.misplaced_keys(Section::Partners).is_empty());
+    }
+}

@@ -1,0 +1,110 @@
+//! The `herald` command line.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Parser, Subcommand};
+use codespan_reporting::term::termcolor::{ColorChoice, StandardStream};
+
+use herald::diagnostics::{Diagnostic, MAX_REPORTED};
+use herald::{BuildOptions, build_site};
+
+#[derive(Parser)]
+#[command(
+    name = "herald",
+    version,
+    about = "Static sites for multilingual project communication"
+)]
+struct Cli {
+    /// The site's folder (the one holding site.yaml).
+    #[arg(long, short = 'r', global = true, default_value = ".")]
+    root: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build the site into public/.
+    Build {
+        /// Include drafts.
+        #[arg(long)]
+        drafts: bool,
+        /// Include news dated in the future.
+        #[arg(long)]
+        future: bool,
+        /// Use this base URL instead of the one in site.yaml.
+        #[arg(long)]
+        base_url: Option<String>,
+        /// Write the site here instead of public/ (relative to the site's folder).
+        #[arg(long, short = 'o')]
+        output: Option<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Build {
+            drafts,
+            future,
+            base_url,
+            output,
+        } => {
+            let options = BuildOptions {
+                drafts,
+                future,
+                base_url,
+                ..BuildOptions::default()
+            };
+            let output = cli
+                .root
+                .join(output.unwrap_or_else(|| PathBuf::from("public")));
+            let started = Instant::now();
+            match build_site(&cli.root, options, &output) {
+                Ok(report) => {
+                    print_diagnostics(report.warnings.iter());
+                    eprintln!(
+                        "built {} pages ({} files, {} KB) into {} in {} ms",
+                        report.pages,
+                        report.files,
+                        report.bytes / 1024,
+                        report.output.display(),
+                        started.elapsed().as_millis()
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(diagnostics) => {
+                    let errors = diagnostics.errors().count();
+                    print_diagnostics(diagnostics.warnings());
+                    print_diagnostics(diagnostics.errors().take(MAX_REPORTED));
+                    if errors > MAX_REPORTED {
+                        eprintln!("… and {} more errors", errors - MAX_REPORTED);
+                    }
+                    eprintln!(
+                        "the site has {errors} error{}; nothing was written, {} is unchanged",
+                        if errors == 1 { "" } else { "s" },
+                        output.display()
+                    );
+                    ExitCode::from(1)
+                }
+            }
+        }
+    }
+}
+
+fn print_diagnostics<'a>(diagnostics: impl Iterator<Item = &'a Diagnostic>) {
+    let choice = if std::io::stderr().is_terminal() {
+        ColorChoice::Auto
+    } else {
+        ColorChoice::Never
+    };
+    let mut stderr = StandardStream::stderr(choice);
+    for diagnostic in diagnostics {
+        if diagnostic.emit(&mut stderr).is_err() {
+            eprintln!("{diagnostic}");
+        }
+    }
+}

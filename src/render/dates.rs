@@ -1,0 +1,208 @@
+//! Dates written the way each language writes them: 9 July 2020, 9 de julio de 2020,
+//! 9 de juliol de 2020.
+//!
+//! The patterns are a small table of our own: the locale data of chrono gives month names but
+//! not the prepositions and elisions (`de`, `d'`) that make a Catalan or Spanish date correct.
+
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, Timelike};
+
+/// Formats an ISO 8601 date (`2020-07-09`) or date-time (`2020-07-09T10:00:00+02:00`) for
+/// `locale` (`es-ES`, or a bare language code). `None` when `iso` is not a date.
+pub fn format_date(iso: &str, locale: &str, with_time: bool) -> Option<String> {
+    let (day, time) = if let Ok(instant) = DateTime::<FixedOffset>::parse_from_rfc3339(iso) {
+        (
+            instant.date_naive(),
+            Some((instant.hour(), instant.minute())),
+        )
+    } else {
+        (NaiveDate::parse_from_str(iso, "%Y-%m-%d").ok()?, None)
+    };
+    let mut text = format_day(day, locale);
+    if with_time && let Some((hour, minute)) = time {
+        text.push_str(&format!(", {hour:02}:{minute:02}"));
+    }
+    Some(text)
+}
+
+fn format_day(day: NaiveDate, locale: &str) -> String {
+    let lang = locale
+        .split(['-', '_'])
+        .next()
+        .unwrap_or(locale)
+        .to_ascii_lowercase();
+    let (d, m, y) = (day.day(), day.month0() as usize, day.year());
+    match lang.as_str() {
+        "en" if locale.eq_ignore_ascii_case("en-US") => format!("{} {d}, {y}", EN[m]),
+        "en" => format!("{d} {} {y}", EN[m]),
+        "es" => format!("{d} de {} de {y}", ES[m]),
+        "pt" => format!("{d} de {} de {y}", PT[m]),
+        "ca" => {
+            let month = CA[m];
+            let of = if month.starts_with(['a', 'o']) {
+                "d’"
+            } else {
+                "de "
+            };
+            format!("{d} {of}{month} de {y}")
+        }
+        "fr" => {
+            let d = if d == 1 {
+                "1er".to_string()
+            } else {
+                d.to_string()
+            };
+            format!("{d} {} {y}", FR[m])
+        }
+        "de" => format!("{d}. {} {y}", DE[m]),
+        "it" => format!("{d} {} {y}", IT[m]),
+        "nl" => format!("{d} {} {y}", NL[m]),
+        _ => day.format("%Y-%m-%d").to_string(),
+    }
+}
+
+const EN: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+const ES: [&str; 12] = [
+    "enero",
+    "febrero",
+    "marzo",
+    "abril",
+    "mayo",
+    "junio",
+    "julio",
+    "agosto",
+    "septiembre",
+    "octubre",
+    "noviembre",
+    "diciembre",
+];
+const CA: [&str; 12] = [
+    "gener", "febrer", "març", "abril", "maig", "juny", "juliol", "agost", "setembre", "octubre",
+    "novembre", "desembre",
+];
+const PT: [&str; 12] = [
+    "janeiro",
+    "fevereiro",
+    "março",
+    "abril",
+    "maio",
+    "junho",
+    "julho",
+    "agosto",
+    "setembro",
+    "outubro",
+    "novembro",
+    "dezembro",
+];
+const FR: [&str; 12] = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+];
+const DE: [&str; 12] = [
+    "Januar",
+    "Februar",
+    "März",
+    "April",
+    "Mai",
+    "Juni",
+    "Juli",
+    "August",
+    "September",
+    "Oktober",
+    "November",
+    "Dezember",
+];
+const IT: [&str; 12] = [
+    "gennaio",
+    "febbraio",
+    "marzo",
+    "aprile",
+    "maggio",
+    "giugno",
+    "luglio",
+    "agosto",
+    "settembre",
+    "ottobre",
+    "novembre",
+    "dicembre",
+];
+const NL: [&str; 12] = [
+    "januari",
+    "februari",
+    "maart",
+    "april",
+    "mei",
+    "juni",
+    "juli",
+    "augustus",
+    "september",
+    "oktober",
+    "november",
+    "december",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_three_languages_of_the_spec() {
+        assert_eq!(
+            format_date("2020-07-09", "en-GB", false).unwrap(),
+            "9 July 2020"
+        );
+        assert_eq!(
+            format_date("2020-07-09", "es-ES", false).unwrap(),
+            "9 de julio de 2020"
+        );
+        assert_eq!(
+            format_date("2020-07-09", "ca-ES", false).unwrap(),
+            "9 de juliol de 2020"
+        );
+    }
+
+    #[test]
+    fn catalan_elides_before_vowels() {
+        assert_eq!(
+            format_date("2020-04-01", "ca", false).unwrap(),
+            "1 d’abril de 2020"
+        );
+        assert_eq!(
+            format_date("2020-10-12", "ca", false).unwrap(),
+            "12 d’octubre de 2020"
+        );
+    }
+
+    #[test]
+    fn times_are_shown_on_request() {
+        let iso = "2020-07-09T10:00:00+02:00";
+        assert_eq!(
+            format_date(iso, "en-GB", true).unwrap(),
+            "9 July 2020, 10:00"
+        );
+        assert_eq!(format_date(iso, "en-GB", false).unwrap(), "9 July 2020");
+        assert_eq!(format_date("yesterday", "en", false), None);
+    }
+}

@@ -1,0 +1,185 @@
+//! Markdown to HTML with pulldown-cmark: heading ids, internal links, summaries.
+
+use std::collections::HashSet;
+
+use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd, html};
+
+use crate::diagnostics::{Diagnostic, line_col};
+use crate::resolve::{ItemId, LinkResolution, ResolvedSite, parse_internal_link};
+
+/// The HTML of an item's body and its summary.
+#[derive(Debug, Clone, Default)]
+pub struct RenderedMarkdown {
+    pub html: String,
+    pub summary: String,
+    pub problems: Vec<Diagnostic>,
+}
+
+const SUMMARY_MARKER: &str = "<!-- more -->";
+
+fn options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_SMART_PUNCTUATION
+        | Options::ENABLE_HEADING_ATTRIBUTES
+}
+
+/// Renders the body of `item`; links like `@/news/kick-off.md` lead to the item's language.
+pub fn render_item_markdown(site: &ResolvedSite, item: ItemId) -> RenderedMarkdown {
+    let file = site.file(item);
+    let body = file.body();
+    let lang = site.items[item].lang;
+    let languages: Vec<&str> = site.languages.iter().map(|l| l.code.as_str()).collect();
+    let mut problems = Vec::new();
+    let mut events: Vec<Event> = Vec::new();
+    let mut heading: Option<(usize, HeadingLevel)> = None;
+    let mut used_ids = HashSet::new();
+    let mut depth = 0usize;
+    let mut first_paragraph: Option<(usize, Option<usize>)> = None;
+    let mut more_at: Option<usize> = None;
+
+    for (event, range) in Parser::new_ext(body, options()).into_offset_iter() {
+        let event = match event {
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) if dest_url.starts_with("@/") => {
+                let location = || {
+                    let (line, column) = line_col(&file.source, file.body_offset + range.start);
+                    crate::diagnostics::Location::at(&file.path, line, column)
+                };
+                let dest = match parse_internal_link(&dest_url, &languages) {
+                    Some(target) => match site.resolve_link(&target, lang) {
+                        LinkResolution::Found(url) => url,
+                        LinkResolution::OtherLanguage { url, lang: other } => {
+                            problems.push(file.warning(
+                                location(),
+                                format!(
+                                    "`{dest_url}` is not translated into {}; the link leads to its {other} version",
+                                    site.lang_code(lang)
+                                ),
+                            ));
+                            url
+                        }
+                        LinkResolution::Unpublished => {
+                            problems.push(
+                                file.error(location(), format!("the link `{dest_url}` leads to an item that is not published"))
+                                    .with_hint("it is a draft or dated in the future; link to it once it is published"),
+                            );
+                            String::new()
+                        }
+                        LinkResolution::Missing => {
+                            let hint = crate::diagnostics::did_you_mean(&target.key, site.link_keys())
+                                .map(|key| format!("did you mean `@/{key}.md`?"))
+                                .unwrap_or_else(|| {
+                                    "internal links name a file under content/ without its language: `@/news/kick-off.md`".to_string()
+                                });
+                            problems.push(
+                                file.error(location(), format!("broken internal link: there is no content file for `{dest_url}`"))
+                                    .with_hint(hint),
+                            );
+                            String::new()
+                        }
+                    },
+                    None => String::new(),
+                };
+                Event::Start(Tag::Link {
+                    link_type,
+                    dest_url: CowStr::from(dest),
+                    title,
+                    id,
+                })
+            }
+            Event::Html(ref text) | Event::InlineHtml(ref text)
+                if text.trim() == SUMMARY_MARKER =>
+            {
+                if more_at.is_none() {
+                    more_at = Some(events.len());
+                }
+                continue;
+            }
+            other => other,
+        };
+        match &event {
+            Event::Start(Tag::Heading { level, .. }) => heading = Some((events.len(), *level)),
+            Event::End(TagEnd::Heading(_)) => {
+                if let Some((start, _)) = heading.take() {
+                    assign_heading_id(&mut events, start, &mut used_ids);
+                }
+            }
+            Event::Start(Tag::Paragraph) if depth == 0 && first_paragraph.is_none() => {
+                first_paragraph = Some((events.len(), None));
+            }
+            Event::End(TagEnd::Paragraph) if depth == 1 => {
+                if let Some((start, None)) = first_paragraph {
+                    first_paragraph = Some((start, Some(events.len() + 1)));
+                }
+            }
+            _ => {}
+        }
+        match &event {
+            Event::Start(_) => depth += 1,
+            Event::End(_) => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        events.push(event);
+    }
+
+    let mut out = String::with_capacity(body.len() * 3 / 2);
+    html::push_html(&mut out, events.iter().cloned());
+    let summary = if let Some(text) = &file.front_matter.summary {
+        let mut summary = String::new();
+        html::push_html(&mut summary, Parser::new_ext(text, options()));
+        summary
+    } else if let Some(end) = more_at {
+        let mut summary = String::new();
+        html::push_html(&mut summary, events[..end].iter().cloned());
+        summary
+    } else if let Some((start, Some(end))) = first_paragraph {
+        let mut summary = String::new();
+        html::push_html(&mut summary, events[start..end].iter().cloned());
+        summary
+    } else {
+        String::new()
+    };
+    RenderedMarkdown {
+        html: out,
+        summary,
+        problems,
+    }
+}
+
+/// Gives the heading that starts at `events[start]` an id from its text, unless it has one.
+fn assign_heading_id<'a>(events: &mut [Event<'a>], start: usize, used: &mut HashSet<String>) {
+    let text: String = events[start + 1..]
+        .iter()
+        .filter_map(|e| match e {
+            Event::Text(t) | Event::Code(t) => Some(t.as_ref()),
+            _ => None,
+        })
+        .collect();
+    if let Event::Start(Tag::Heading { id, .. }) = &mut events[start] {
+        let base = match id {
+            Some(existing) => existing.to_string(),
+            None => {
+                let slug = slug::slugify(&text);
+                if slug.is_empty() {
+                    "section".to_string()
+                } else {
+                    slug
+                }
+            }
+        };
+        let mut candidate = base.clone();
+        let mut n = 1;
+        while !used.insert(candidate.clone()) {
+            candidate = format!("{base}-{n}");
+            n += 1;
+        }
+        *id = Some(CowStr::from(candidate));
+    }
+}

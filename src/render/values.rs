@@ -1,0 +1,290 @@
+//! The values templates see, built once per item and per language and then shared by every
+//! page that shows them (tera values are reference-counted, so handing them out is cheap).
+
+use tera::{Map, Value};
+
+use super::markdown::RenderedMarkdown;
+use crate::load::Section;
+use crate::resolve::{ItemId, LangId, ResolvedSite};
+
+/// A small helper to build tera maps with `&'static str` keys.
+#[derive(Default)]
+pub struct MapBuilder(Map);
+
+impl MapBuilder {
+    pub fn new() -> Self {
+        MapBuilder(Map::default())
+    }
+
+    pub fn from_map(map: &Map) -> Self {
+        MapBuilder(map.clone())
+    }
+
+    pub fn set(mut self, key: &'static str, value: impl Into<Value>) -> Self {
+        self.0.insert(key.into(), value.into());
+        self
+    }
+
+    pub fn build(self) -> Value {
+        Value::from(self.0)
+    }
+}
+
+pub fn opt_str(value: Option<&str>) -> Value {
+    value.map_or_else(Value::none, Value::from)
+}
+
+/// Everything precomputed for the templates.
+pub struct SiteValues {
+    /// Per item: the reference lists show (base fields plus partners, related items and
+    /// translations).
+    pub refs: Vec<Value>,
+    /// Per language: the `site` variable.
+    pub site: Vec<Value>,
+    /// Per language: the `language` variable.
+    pub languages: Vec<Value>,
+}
+
+impl SiteValues {
+    pub fn build(site: &ResolvedSite, markdown: &[RenderedMarkdown]) -> SiteValues {
+        use rayon::prelude::*;
+        let base_refs: Vec<Value> = (0..site.items.len())
+            .into_par_iter()
+            .map(|id| base_ref(site, id, &markdown[id].summary))
+            .collect();
+        let refs: Vec<Value> = (0..site.items.len())
+            .into_par_iter()
+            .map(|id| full_ref(site, id, &base_refs))
+            .collect();
+        let languages: Vec<Value> = (0..site.languages.len())
+            .map(|lang| language_value(site, lang))
+            .collect();
+        let language_list = Value::from(languages.clone());
+        let site_values = (0..site.languages.len())
+            .map(|lang| site_value(site, lang, &language_list))
+            .collect();
+        SiteValues {
+            refs,
+            site: site_values,
+            languages,
+        }
+    }
+
+    pub fn refs_of(&self, ids: &[ItemId]) -> Value {
+        Value::from(
+            ids.iter()
+                .map(|&id| self.refs[id].clone())
+                .collect::<Vec<_>>(),
+        )
+    }
+}
+
+fn language_value(site: &ResolvedSite, lang: LangId) -> Value {
+    let language = &site.languages[lang];
+    MapBuilder::new()
+        .set("code", language.code.as_str())
+        .set("name", language.name.as_str())
+        .set("locale", language.locale.as_str())
+        .set("direction", language.direction.as_str())
+        .set("home_url", site.lang_url(lang, ""))
+        .build()
+}
+
+fn site_value(site: &ResolvedSite, lang: LangId, languages: &Value) -> Value {
+    let config = &site.loaded.config.config;
+    let code = site.lang_code(lang);
+    let default = site.lang_code(site.default_lang);
+    let funding = config.funding.as_ref();
+    let funding = MapBuilder::new()
+        .set(
+            "statement",
+            opt_str(
+                funding
+                    .and_then(|f| f.statement.as_ref())
+                    .and_then(|s| s.get(code, default)),
+            ),
+        )
+        .set(
+            "disclaimer",
+            opt_str(
+                funding
+                    .and_then(|f| f.disclaimer.as_ref())
+                    .and_then(|s| s.get(code, default)),
+            ),
+        )
+        .set(
+            "grant_number",
+            opt_str(funding.and_then(|f| f.grant_number.as_deref())),
+        )
+        .build();
+    MapBuilder::new()
+        .set("title", opt_str(config.title.get(code, default)))
+        .set(
+            "description",
+            opt_str(
+                config
+                    .description
+                    .as_ref()
+                    .and_then(|d| d.get(code, default)),
+            ),
+        )
+        .set("base_url", site.base_url.as_str())
+        .set("default_language", default)
+        .set("languages", languages.clone())
+        .set("funding", funding)
+        .set("preview", site.options.drafts || site.options.future)
+        .set(
+            "extra",
+            config
+                .extra
+                .as_ref()
+                .map_or_else(Value::none, Value::from_serializable),
+        )
+        .build()
+}
+
+/// A URL written in front matter: relative ones are relative to the item's own URL (bundle
+/// files), root-relative ones get the base path.
+fn item_asset_url(site: &ResolvedSite, item_url: &str, src: &str) -> String {
+    if src.contains("://") || src.starts_with("data:") {
+        src.to_string()
+    } else if src.starts_with('/') {
+        format!("{}{}", site.base_path, src)
+    } else {
+        format!("{item_url}{src}")
+    }
+}
+
+fn base_ref(site: &ResolvedSite, id: ItemId, summary: &str) -> Value {
+    let item = &site.items[id];
+    let fm = &site.file(id).front_matter;
+    let tags: Vec<Value> = item
+        .tags
+        .iter()
+        .filter_map(|&t| site.tags[item.lang].get_index(t))
+        .map(|(_, tag)| {
+            MapBuilder::new()
+                .set("name", tag.name.as_str())
+                .set("slug", tag.slug.as_str())
+                .set("url", tag.url.as_str())
+                .build()
+        })
+        .collect();
+    let image = fm.image.as_ref().map_or_else(Value::none, |image| {
+        MapBuilder::new()
+            .set("src", item_asset_url(site, &item.url, &image.src))
+            .set("alt", opt_str(image.alt.as_deref()))
+            .set("caption", opt_str(image.caption.as_deref()))
+            .build()
+    });
+    let strings = |list: &[String]| {
+        Value::from(
+            list.iter()
+                .map(|s| Value::from(s.as_str()))
+                .collect::<Vec<_>>(),
+        )
+    };
+    MapBuilder::new()
+        .set("section", item.section.folder())
+        .set("title", fm.title.as_str())
+        .set("slug", item.slug.as_str())
+        .set("url", item.url.as_str())
+        .set("permalink", site.permalink(&item.url))
+        .set("lang", site.lang_code(item.lang))
+        .set("summary", Value::safe_string(summary))
+        .set(
+            "date",
+            item.date.map_or_else(Value::none, |d| Value::from(d.iso())),
+        )
+        .set(
+            "end_date",
+            item.end_date
+                .map_or_else(Value::none, |d| Value::from(d.iso())),
+        )
+        .set("has_time", item.date.is_some_and(|d| d.has_time))
+        .set("tags", Value::from(tags))
+        .set("draft", fm.draft)
+        .set("image", image)
+        .set("author", opt_str(fm.author.as_deref()))
+        .set("timezone", opt_str(fm.timezone.as_deref()))
+        .set("location", opt_str(fm.location.as_deref()))
+        .set(
+            "online",
+            fm.online.unwrap_or(false) || fm.online_url.is_some(),
+        )
+        .set("online_url", opt_str(fm.online_url.as_deref()))
+        .set("agenda", strings(&fm.agenda))
+        .set("meeting_kind", opt_str(fm.kind.map(|k| k.as_str())))
+        .set("status", opt_str(fm.status.map(|s| s.as_str())))
+        .set(
+            "participants",
+            fm.participants.map_or_else(Value::none, Value::from),
+        )
+        .set("audience", strings(&fm.audience))
+        .set("upcoming", item.upcoming)
+        .set("short_name", opt_str(fm.short_name.as_deref()))
+        .set("country", opt_str(fm.country.as_deref()))
+        .set("website", opt_str(fm.website.as_deref()))
+        .set(
+            "logo",
+            fm.logo.as_deref().map_or_else(Value::none, |logo| {
+                Value::from(item_asset_url(site, &item.url, logo))
+            }),
+        )
+        .set("role", opt_str(fm.role.map(|r| r.as_str())))
+        .set("city", opt_str(fm.city.as_deref()))
+        .set("weight", fm.weight.map_or_else(Value::none, Value::from))
+        .set(
+            "extra",
+            fm.extra
+                .as_ref()
+                .map_or_else(Value::none, Value::from_serializable),
+        )
+        .build()
+}
+
+fn full_ref(site: &ResolvedSite, id: ItemId, base_refs: &[Value]) -> Value {
+    let item = &site.items[id];
+    let list = |ids: &mut dyn Iterator<Item = ItemId>| {
+        Value::from(ids.map(|i| base_refs[i].clone()).collect::<Vec<_>>())
+    };
+    let partners = list(
+        &mut item
+            .partners
+            .iter()
+            .filter_map(|&g| site.member_or_any(g, item.lang)),
+    );
+    let related = site.related.get(&id).map(Vec::as_slice).unwrap_or_default();
+    let related_news = list(
+        &mut related
+            .iter()
+            .copied()
+            .filter(|&r| site.items[r].section == Section::News),
+    );
+    let related_meetings = list(
+        &mut related
+            .iter()
+            .copied()
+            .filter(|&r| site.items[r].section == Section::Meetings),
+    );
+    let translations: Vec<Value> = site.groups[item.group]
+        .members
+        .iter()
+        .enumerate()
+        .filter_map(|(lang, member)| member.filter(|&m| m != id).map(|m| (lang, m)))
+        .map(|(lang, m)| {
+            MapBuilder::new()
+                .set("lang", site.lang_code(lang))
+                .set("name", site.languages[lang].name.as_str())
+                .set("url", site.items[m].url.as_str())
+                .build()
+        })
+        .collect();
+    let base = base_refs[id].as_map().cloned().unwrap_or_default();
+    MapBuilder(base)
+        .set("partners", partners)
+        .set("related_news", related_news)
+        .set("related_meetings", related_meetings)
+        .set("translations", Value::from(translations))
+        .build()
+}

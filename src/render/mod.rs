@@ -42,6 +42,9 @@ pub struct RenderedSite {
     pub pages: usize,
 }
 
+/// A language switcher entry: language, URL, whether the page exists in that language.
+type SwitcherEntry = (LangId, String, bool);
+
 /// One page to render.
 #[derive(Debug, Clone, Copy)]
 enum Page {
@@ -184,15 +187,14 @@ impl PageRenderer<'_> {
         let values = self.values;
         let per_page = site.loaded.config.config.pagination.max(1);
         let mut ctx = Context::new();
-        let (lang, template, kind, title, url, alternates, switcher): (
-            LangId,
-            &str,
-            &str,
-            String,
-            String,
-            Vec<(LangId, String)>,
-            Vec<(LangId, String, bool)>,
-        );
+        // Each kind of page sets these; the common variables are built from them below.
+        let lang: LangId;
+        let template: &str;
+        let kind: &str;
+        let title: String;
+        let url: String;
+        let alternates: Vec<(LangId, String)>;
+        let switcher: Vec<SwitcherEntry>;
         match page {
             Page::Item(id) => {
                 let item = &site.items[id];
@@ -301,7 +303,7 @@ impl PageRenderer<'_> {
                 kind = "tags";
                 title = self.ui_string(l, "tags").unwrap_or_else(|| "Tags".into());
                 url = site.lang_url(l, "tags/");
-                let tags: Vec<Value> = site.tags[l].values().map(|t| tag_value(t)).collect();
+                let tags: Vec<Value> = site.tags[l].values().map(tag_value).collect();
                 ctx.insert_value("tags", Value::from(tags));
                 alternates = self.every_language(|other| Some(site.lang_url(other, "tags/")));
                 switcher = self.switch_to(|other| site.lang_url(other, "tags/"));
@@ -408,7 +410,7 @@ impl PageRenderer<'_> {
             .collect()
     }
 
-    fn switch_to(&self, url: impl Fn(LangId) -> String) -> Vec<(LangId, String, bool)> {
+    fn switch_to(&self, url: impl Fn(LangId) -> String) -> Vec<SwitcherEntry> {
         (0..self.site.languages.len())
             .map(|l| (l, url(l), true))
             .collect()

@@ -95,18 +95,23 @@ pub fn render_site(site: &ResolvedSite, diagnostics: &mut Diagnostics) -> Render
         .map(|&page| renderer.render(page))
         .collect();
     let mut files = Vec::with_capacity(results.len() + site.loaded.theme.static_files.len());
-    let mut failed = 0;
+    // A broken template fails every page that uses it: report each place in a template once,
+    // naming the first page, and count the others.
+    let mut failures: Vec<(Diagnostic, usize)> = Vec::new();
     for result in results {
         match result {
             Ok(file) => files.push(file),
-            Err(diagnostic) => {
-                // One broken template fails every page: report it once per template and line.
-                failed += 1;
-                if failed <= crate::diagnostics::MAX_REPORTED {
-                    diagnostics.push(diagnostic);
-                }
-            }
+            Err(diagnostic) => match failures.iter_mut().find(|(d, _)| d.location == diagnostic.location) {
+                Some((_, others)) => *others += 1,
+                None => failures.push((diagnostic, 0)),
+            },
         }
+    }
+    for (mut diagnostic, others) in failures {
+        if others > 0 {
+            diagnostic.message.push_str(&format!(" (and {others} more page{})", if others == 1 { "" } else { "s" }));
+        }
+        diagnostics.push(diagnostic);
     }
     let pages = files.len();
     files.extend(alias_pages(site, diagnostics));

@@ -32,6 +32,12 @@ pub struct SiteConfig {
     pub menus: IndexMap<String, Vec<MenuEntry>>,
     #[serde(default)]
     pub funding: Option<FundingConfig>,
+    /// The project's logo: a path under `static/` (`/images/logo.svg`) or a URL.
+    #[serde(default)]
+    pub logo: Option<String>,
+    /// What visitors see where an item is not translated into their language.
+    #[serde(default)]
+    pub untranslated: UntranslatedConfig,
     /// Free-form values for themes.
     #[serde(default)]
     pub extra: Option<serde_yaml::Value>,
@@ -116,6 +122,36 @@ pub struct MenuEntry {
     /// Any other address.
     #[serde(default)]
     pub url: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UntranslatedConfig {
+    /// Where the language switcher (and internal links) lead for a missing translation.
+    #[serde(default)]
+    pub switcher: UntranslatedTarget,
+    /// Whether lists of a language also show items that exist only in other languages.
+    #[serde(default)]
+    pub in_lists: bool,
+}
+
+impl Default for UntranslatedConfig {
+    fn default() -> Self {
+        UntranslatedConfig {
+            switcher: UntranslatedTarget::Fallback,
+            in_lists: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UntranslatedTarget {
+    /// A page in the visitor's language with the original text and a notice.
+    #[default]
+    Fallback,
+    /// The section list in the visitor's language.
+    Section,
 }
 
 #[derive(Debug, Clone, Deserialize)]

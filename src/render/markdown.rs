@@ -12,6 +12,8 @@ use crate::resolve::{ItemId, LinkResolution, ResolvedSite, parse_internal_link};
 pub struct RenderedMarkdown {
     pub html: String,
     pub summary: String,
+    /// The summary as plain text, for `<meta name="description">`, feeds and search.
+    pub summary_text: String,
     pub problems: Vec<Diagnostic>,
 }
 
@@ -131,26 +133,38 @@ pub fn render_item_markdown(site: &ResolvedSite, item: ItemId) -> RenderedMarkdo
 
     let mut out = String::with_capacity(body.len() * 3 / 2);
     html::push_html(&mut out, events.iter().cloned());
-    let summary = if let Some(text) = &file.front_matter.summary {
-        let mut summary = String::new();
-        html::push_html(&mut summary, Parser::new_ext(text, options()));
-        summary
+    let summary_events: Vec<Event> = if let Some(text) = &file.front_matter.summary {
+        Parser::new_ext(text, options()).collect()
     } else if let Some(end) = more_at {
-        let mut summary = String::new();
-        html::push_html(&mut summary, events[..end].iter().cloned());
-        summary
+        events[..end].to_vec()
     } else if let Some((start, Some(end))) = first_paragraph {
-        let mut summary = String::new();
-        html::push_html(&mut summary, events[start..end].iter().cloned());
-        summary
+        events[start..end].to_vec()
     } else {
-        String::new()
+        Vec::new()
     };
+    let mut summary = String::new();
+    html::push_html(&mut summary, summary_events.iter().cloned());
+    let summary_text = plain_text(&summary_events);
     RenderedMarkdown {
         html: out,
         summary,
+        summary_text,
         problems,
     }
+}
+
+/// The text of `events`, without markup, on one line.
+fn plain_text(events: &[Event]) -> String {
+    let mut text = String::new();
+    for event in events {
+        match event {
+            Event::Text(t) | Event::Code(t) => text.push_str(t),
+            Event::SoftBreak | Event::HardBreak => text.push(' '),
+            Event::End(TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::Item) => text.push(' '),
+            _ => {}
+        }
+    }
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// Gives the heading that starts at `events[start]` an id from its text, unless it has one.

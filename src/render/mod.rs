@@ -4,8 +4,13 @@
 //! [`ResolvedSite`] only; it never walks the whole site for one page (every list a page needs
 //! was computed by **resolve**) and never touches the disk.
 
+mod calendar;
 pub mod dates;
+mod feeds;
 pub mod markdown;
+mod search;
+mod sitemap;
+mod structured_data;
 mod templates;
 mod values;
 
@@ -61,17 +66,79 @@ enum Page {
         tag: usize,
         number: usize,
     },
+    Search(LangId),
     NotFound(LangId),
     RootNotFound,
     LanguageChooser,
 }
 
+/// What a kind of page decides; the variables every template receives are built from it.
+struct PageFrame {
+    lang: LangId,
+    template: &'static str,
+    kind: &'static str,
+    title: String,
+    url: String,
+    /// The canonical URL when it is not `url` (fallback pages name their original).
+    canonical: Option<String>,
+    alternates: Vec<(LangId, String)>,
+    x_default: Option<String>,
+    switcher: Vec<SwitcherEntry>,
+    /// `(title, url)` from the home page to the page's parent.
+    breadcrumbs: Vec<(String, String)>,
+    description: Option<String>,
+    /// Absolute URL of the page's image.
+    image: Option<String>,
+    og_type: &'static str,
+    jsonld: Option<String>,
+    /// `(title, url)` of feeds besides the language's own.
+    feeds: Vec<(String, String)>,
+    robots: Option<&'static str>,
+}
+
+impl PageFrame {
+    fn new(lang: LangId, template: &'static str, kind: &'static str, title: String, url: String) -> Self {
+        PageFrame {
+            lang,
+            template,
+            kind,
+            title,
+            url,
+            canonical: None,
+            alternates: Vec::new(),
+            x_default: None,
+            switcher: Vec::new(),
+            breadcrumbs: Vec::new(),
+            description: None,
+            image: None,
+            og_type: "website",
+            jsonld: None,
+            feeds: Vec::new(),
+            robots: None,
+        }
+    }
+}
+
+/// `en-GB` → `en_GB`, the form Open Graph uses.
+fn og_locale(locale: &str) -> String {
+    locale.replace('-', "_")
+}
+
 /// Renders every page of `site`. Errors of all pages are collected, not only the first.
 pub fn render_site(site: &ResolvedSite, diagnostics: &mut Diagnostics) -> RenderedSite {
-    let markdown: Vec<RenderedMarkdown> = (0..site.items.len())
+    let mut markdown: Vec<RenderedMarkdown> = (0..site.items.len())
         .into_par_iter()
-        .map(|id| render_item_markdown(site, id))
+        .map(|id| match site.items[id].fallback_of {
+            Some(_) => RenderedMarkdown::default(),
+            None => render_item_markdown(site, id),
+        })
         .collect();
+    // Fallback pages show their original's text, rendered once.
+    for id in 0..site.items.len() {
+        if let Some(original) = site.items[id].fallback_of {
+            markdown[id] = RenderedMarkdown { problems: Vec::new(), ..markdown[original].clone() };
+        }
+    }
     for rendered in &markdown {
         diagnostics.extend(rendered.problems.iter().cloned());
     }
@@ -115,6 +182,11 @@ pub fn render_site(site: &ResolvedSite, diagnostics: &mut Diagnostics) -> Render
     }
     let pages = files.len();
     files.extend(alias_pages(site, diagnostics));
+    let ui = |lang: LangId, key: &str| ui_string(site, lang, key);
+    files.extend(feeds::render_feeds(site, &markdown, &ui));
+    files.extend(calendar::render_calendars(site, &markdown, &ui));
+    files.extend(sitemap::render_sitemap(site));
+    files.extend(search::render_search_indexes(site, &markdown));
     files.extend(static_files(site));
     RenderedSite { files, pages }
 }
@@ -136,8 +208,10 @@ impl PageRenderer<'_> {
             pages.push(Page::Home(lang));
             pages.push(Page::NotFound(lang));
             pages.push(Page::Tags(lang));
+            pages.push(Page::Search(lang));
             for section in Section::ALL.into_iter().filter(|s| s.has_list()) {
                 let count = site.sections[lang].get(&section).map_or(0, Vec::len);
+                let count = if section == Section::Partners { count.min(1) } else { count };
                 pages.extend((1..=page_count(count)).map(|number| Page::Section {
                     lang,
                     section,
@@ -189,224 +263,300 @@ impl PageRenderer<'_> {
     /// The template, the context and the URL of `page`.
     fn context(&self, page: Page) -> (String, Context, String) {
         let site = self.site;
-        let values = self.values;
-        let per_page = site.loaded.config.config.pagination.max(1);
         let mut ctx = Context::new();
-        // Each kind of page sets these; the common variables are built from them below.
-        let lang: LangId;
-        let template: &str;
-        let kind: &str;
-        let title: String;
-        let url: String;
-        let alternates: Vec<(LangId, String)>;
-        let switcher: Vec<SwitcherEntry>;
-        match page {
-            Page::Item(id) => {
-                let item = &site.items[id];
-                let fm = &site.file(id).front_matter;
-                lang = item.lang;
-                template = match item.section {
-                    Section::News => "news.html",
-                    Section::Meetings => "meeting.html",
-                    Section::Partners => "partner.html",
-                    Section::Pages => "page.html",
+        let frame = match page {
+            Page::Item(id) => self.item_frame(id, &mut ctx),
+            Page::Section { lang, section, number } => self.section_frame(lang, section, number, &mut ctx),
+            Page::Home(lang) => self.home_frame(lang, &mut ctx),
+            Page::Tags(lang) => {
+                let title = self.ui_string(lang, "tags").unwrap_or_else(|| "Tags".into());
+                let mut frame = PageFrame::new(lang, "tags.html", "tags", title, site.lang_url(lang, "tags/"));
+                let tags: Vec<Value> = site.tags[lang].values().map(tag_value).collect();
+                ctx.insert_value("tags", Value::from(tags));
+                frame.alternates = self.every_language(|other| Some(site.lang_url(other, "tags/")));
+                frame.switcher = self.switch_to(|other| site.lang_url(other, "tags/"));
+                frame.breadcrumbs = vec![self.home_crumb(lang)];
+                frame
+            }
+            Page::Tag { lang, tag, number } => {
+                let (_, entry) = site.tags[lang].get_index(tag).expect("tag pages are made from the tag list");
+                let url = ResolvedSite::pager_url(&entry.url, number);
+                let mut frame = PageFrame::new(lang, "tag.html", "tag", entry.name.clone(), url.clone());
+                let (paginator, items) = self.paginate(&entry.items, &entry.url, number, self.per_page(None));
+                ctx.insert_value("items", items);
+                ctx.insert_value("paginator", paginator);
+                ctx.insert_value("tag", tag_value(entry));
+                ctx.insert_value("countries", Value::none());
+                ctx.insert_value("calendar_url", Value::none());
+                frame.alternates = vec![(lang, url.clone())];
+                frame.switcher = self.switch_to(|other| if other == lang { url.clone() } else { site.lang_url(other, "tags/") });
+                let tags_title = self.ui_string(lang, "tags").unwrap_or_else(|| "Tags".into());
+                frame.breadcrumbs = vec![self.home_crumb(lang), (tags_title, site.lang_url(lang, "tags/"))];
+                frame
+            }
+            Page::Search(lang) => {
+                let title = self.ui_string(lang, "search").unwrap_or_else(|| "Search".into());
+                let mut frame = PageFrame::new(lang, "search.html", "search", title, search::search_page_url(site, lang));
+                frame.alternates = self.every_language(|other| Some(search::search_page_url(site, other)));
+                frame.switcher = self.switch_to(|other| search::search_page_url(site, other));
+                frame.breadcrumbs = vec![self.home_crumb(lang)];
+                frame.robots = Some("noindex");
+                frame
+            }
+            Page::NotFound(_) | Page::RootNotFound => {
+                let (lang, url) = match page {
+                    Page::NotFound(lang) => (lang, site.lang_url(lang, "404.html")),
+                    _ => (site.default_lang, format!("{}/404.html", site.base_path)),
                 };
-                kind = "item";
-                title = fm.title.clone();
-                url = item.url.clone();
-                let members = &site.groups[item.group].members;
-                alternates = members
+                let title = self.ui_string(lang, "not_found_title").unwrap_or_else(|| "Page not found".into());
+                let mut frame = PageFrame::new(lang, "404.html", "not_found", title, url);
+                frame.switcher = self.switch_to(|other| site.lang_url(other, ""));
+                frame.robots = Some("noindex");
+                frame
+            }
+            Page::LanguageChooser => {
+                let lang = site.default_lang;
+                let mut frame = PageFrame::new(lang, "language_chooser.html", "language_chooser", self.site_title(lang), format!("{}/", site.base_path));
+                frame.alternates = self.every_language(|other| Some(site.lang_url(other, "")));
+                frame.switcher = self.switch_to(|other| site.lang_url(other, ""));
+                frame.x_default = Some(site.permalink(&frame.url));
+                frame
+            }
+        };
+        self.insert_common(&mut ctx, &frame);
+        (frame.template.to_string(), ctx, frame.url)
+    }
+
+    fn item_frame(&self, id: ItemId, ctx: &mut Context) -> PageFrame {
+        let site = self.site;
+        let item = &site.items[id];
+        let fm = &site.file(id).front_matter;
+        let lang = item.lang;
+        let template = match item.section {
+            Section::News => "news.html",
+            Section::Meetings => "meeting.html",
+            Section::Partners => "partner.html",
+            Section::Pages => "page.html",
+        };
+        let mut frame = PageFrame::new(lang, template, "item", fm.title.clone(), item.url.clone());
+        let group = &site.groups[item.group];
+        frame.switcher = (0..site.languages.len())
+            .map(|l| match (group.members[l], group.fallbacks[l]) {
+                (Some(m), _) => (l, site.items[m].url.clone(), true),
+                (None, Some(f)) => (l, site.items[f].url.clone(), false),
+                (None, None) if item.section.has_list() => (l, site.section_url(l, item.section), false),
+                (None, None) => (l, site.lang_url(l, ""), false),
+            })
+            .collect();
+        match item.fallback_of {
+            Some(original) => {
+                // Not a translation: point search engines at the original, list no alternates.
+                let original_item = &site.items[original];
+                frame.canonical = Some(original_item.url.clone());
+                frame.robots = Some("noindex");
+                ctx.insert_value(
+                    "fallback",
+                    MapBuilder::new()
+                        .set("lang", site.lang_code(original_item.lang))
+                        .set("name", site.languages[original_item.lang].name.as_str())
+                        .set("url", original_item.url.as_str())
+                        .build(),
+                );
+            }
+            None => {
+                frame.alternates = group
+                    .members
                     .iter()
                     .enumerate()
                     .filter_map(|(l, m)| m.map(|m| (l, site.items[m].url.clone())))
                     .collect();
-                switcher = (0..site.languages.len())
-                    .map(|l| match members[l] {
-                        Some(m) => (l, site.items[m].url.clone(), true),
-                        None if item.section.has_list() => {
-                            (l, site.section_url(l, item.section), false)
-                        }
-                        None => (l, site.lang_url(l, ""), false),
-                    })
-                    .collect();
-                let mut full =
-                    MapBuilder::from_map(values.refs[id].as_map().expect("refs are maps"));
-                full = full.set("content", Value::safe_string(&self.markdown[id].html));
-                ctx.insert_value("item", full.build());
-            }
-            Page::Section {
-                lang: l,
-                section,
-                number,
-            } => {
-                lang = l;
-                template = "section.html";
-                kind = "section";
-                let label = self
-                    .ui_string(l, &format!("section_{}", section.folder()))
-                    .unwrap_or_else(|| section.folder().to_string());
-                title = label.clone();
-                let first = site.section_url(l, section);
-                url = ResolvedSite::pager_url(&first, number);
-                let ids = site.sections[l]
-                    .get(&section)
-                    .map(Vec::as_slice)
-                    .unwrap_or_default();
-                let (paginator, items) = self.paginate(ids, &first, number, per_page);
-                ctx.insert_value("items", items);
-                ctx.insert_value("paginator", paginator);
-                ctx.insert_value(
-                    "section",
-                    MapBuilder::new()
-                        .set("name", section.folder())
-                        .set("title", label)
-                        .set("url", first.as_str())
-                        .build(),
-                );
-                alternates = self.every_language(|other| {
-                    let count = site.sections[other].get(&section).map_or(0, Vec::len);
-                    (number == 1 || count > (number - 1) * per_page)
-                        .then(|| ResolvedSite::pager_url(&site.section_url(other, section), number))
-                });
-                switcher = self.switch_to(|other| site.section_url(other, section));
-            }
-            Page::Home(l) => {
-                lang = l;
-                template = "home.html";
-                kind = "home";
-                title = site
-                    .loaded
-                    .config
-                    .config
-                    .title
-                    .get(site.lang_code(l), site.lang_code(site.default_lang))
-                    .unwrap_or_default()
-                    .to_string();
-                url = site.lang_url(l, "");
-                let section = |s: Section| {
-                    site.sections[l]
-                        .get(&s)
-                        .map(Vec::as_slice)
-                        .unwrap_or_default()
-                };
-                let latest: Vec<ItemId> = section(Section::News).iter().copied().take(6).collect();
-                let mut upcoming: Vec<ItemId> = section(Section::Meetings)
-                    .iter()
-                    .copied()
-                    .filter(|&m| site.items[m].upcoming)
-                    .collect();
-                upcoming.reverse();
-                ctx.insert_value("latest_news", values.refs_of(&latest));
-                ctx.insert_value("upcoming_meetings", values.refs_of(&upcoming));
-                ctx.insert_value("partners", values.refs_of(section(Section::Partners)));
-                alternates = self.every_language(|other| Some(site.lang_url(other, "")));
-                switcher = self.switch_to(|other| site.lang_url(other, ""));
-            }
-            Page::Tags(l) => {
-                lang = l;
-                template = "tags.html";
-                kind = "tags";
-                title = self.ui_string(l, "tags").unwrap_or_else(|| "Tags".into());
-                url = site.lang_url(l, "tags/");
-                let tags: Vec<Value> = site.tags[l].values().map(tag_value).collect();
-                ctx.insert_value("tags", Value::from(tags));
-                alternates = self.every_language(|other| Some(site.lang_url(other, "tags/")));
-                switcher = self.switch_to(|other| site.lang_url(other, "tags/"));
-            }
-            Page::Tag {
-                lang: l,
-                tag,
-                number,
-            } => {
-                lang = l;
-                template = "tag.html";
-                kind = "tag";
-                let (_, entry) = site.tags[l]
-                    .get_index(tag)
-                    .expect("tag pages are made from the tag list");
-                title = entry.name.clone();
-                url = ResolvedSite::pager_url(&entry.url, number);
-                let (paginator, items) = self.paginate(&entry.items, &entry.url, number, per_page);
-                ctx.insert_value("items", items);
-                ctx.insert_value("paginator", paginator);
-                ctx.insert_value("tag", tag_value(entry));
-                alternates = vec![(l, url.clone())];
-                switcher = self.switch_to(|other| {
-                    if other == l {
-                        url.clone()
-                    } else {
-                        site.lang_url(other, "tags/")
-                    }
-                });
-            }
-            Page::NotFound(_) | Page::RootNotFound => {
-                lang = match page {
-                    Page::NotFound(l) => l,
-                    _ => site.default_lang,
-                };
-                template = "404.html";
-                kind = "not_found";
-                title = self
-                    .ui_string(lang, "not_found_title")
-                    .unwrap_or_else(|| "Page not found".into());
-                url = match page {
-                    Page::NotFound(l) => site.lang_url(l, "404.html"),
-                    _ => format!("{}/404.html", site.base_path),
-                };
-                alternates = Vec::new();
-                switcher = self.switch_to(|other| site.lang_url(other, ""));
-            }
-            Page::LanguageChooser => {
-                lang = site.default_lang;
-                template = "language_chooser.html";
-                kind = "language_chooser";
-                title = site
-                    .loaded
-                    .config
-                    .config
-                    .title
-                    .get(site.lang_code(lang), site.lang_code(lang))
-                    .unwrap_or_default()
-                    .to_string();
-                url = format!("{}/", site.base_path);
-                alternates = self.every_language(|other| Some(site.lang_url(other, "")));
-                switcher = self.switch_to(|other| site.lang_url(other, ""));
             }
         }
-        ctx.insert_value("lang", Value::from(site.lang_code(lang)));
-        ctx.insert_value("language", values.languages[lang].clone());
-        ctx.insert_value("site", values.site[lang].clone());
-        ctx.insert_value("menu", self.menu(lang, &url));
-        ctx.insert_value("kind", Value::from(kind));
-        ctx.insert_value("title", Value::from(title));
-        ctx.insert_value("permalink", Value::from(site.permalink(&url)));
-        ctx.insert_value("url", Value::from(url.as_str()));
-        let alternates: Vec<Value> = alternates
-            .into_iter()
+        frame.breadcrumbs.push(self.home_crumb(lang));
+        if item.section.has_list() {
+            frame.breadcrumbs.push((self.section_title(lang, item.section), site.section_url(lang, item.section)));
+        }
+        let summary = &self.markdown[id].summary_text;
+        if !summary.is_empty() {
+            frame.description = Some(summary.clone());
+        }
+        frame.image = fm.image.as_ref().map(|image| site.permalink(&values::item_asset_url(site, &site.items[site.text_of(id)].url, &image.src)));
+        frame.og_type = if item.section == Section::News { "article" } else { "website" };
+        frame.jsonld = structured_data::item(site, id, self.markdown, frame.image.as_deref());
+        if feeds::FEED_SECTIONS.contains(&item.section) {
+            frame.feeds.push((self.section_feed_title(lang, item.section), feeds::feed_url(site, lang, Some(item.section))));
+        }
+        let full = MapBuilder::from_map(self.values.refs[id].as_map().expect("refs are maps"))
+            .set("content", Value::safe_string(&self.markdown[id].html));
+        ctx.insert_value("item", full.build());
+        frame
+    }
+
+    fn section_frame(&self, lang: LangId, section: Section, number: usize, ctx: &mut Context) -> PageFrame {
+        let site = self.site;
+        let label = self.section_title(lang, section);
+        let first = site.section_url(lang, section);
+        let per_page = self.per_page(Some(section));
+        let mut frame = PageFrame::new(lang, "section.html", "section", label.clone(), ResolvedSite::pager_url(&first, number));
+        let ids = site.sections[lang].get(&section).map(Vec::as_slice).unwrap_or_default();
+        let (paginator, items) = self.paginate(ids, &first, number, per_page);
+        ctx.insert_value("items", items);
+        ctx.insert_value("paginator", paginator);
+        ctx.insert_value("section", MapBuilder::new().set("name", section.folder()).set("title", label).set("url", first.as_str()).build());
+        let countries = if section == Section::Partners {
+            let mut by_country: std::collections::BTreeMap<String, Vec<ItemId>> = std::collections::BTreeMap::new();
+            for &id in ids {
+                let country = site.file(id).front_matter.country.clone().unwrap_or_default().to_uppercase();
+                by_country.entry(country).or_default().push(id);
+            }
+            // Partners without a country come last.
+            let unknown = by_country.remove("");
+            let groups: Vec<Value> = by_country
+                .into_iter()
+                .map(|(code, ids)| (Value::from(code), ids))
+                .chain(unknown.map(|ids| (Value::none(), ids)))
+                .map(|(code, ids)| MapBuilder::new().set("code", code).set("partners", self.values.refs_of(&ids)).build())
+                .collect();
+            Value::from(groups)
+        } else {
+            Value::none()
+        };
+        ctx.insert_value("countries", countries);
+        let calendar = (section == Section::Meetings).then(|| calendar::language_calendar_url(site, lang));
+        ctx.insert_value("calendar_url", calendar.map_or_else(Value::none, Value::from));
+        frame.alternates = self.every_language(|other| {
+            let count = site.sections[other].get(&section).map_or(0, Vec::len);
+            (number == 1 || count > (number - 1) * per_page).then(|| ResolvedSite::pager_url(&site.section_url(other, section), number))
+        });
+        frame.switcher = self.switch_to(|other| site.section_url(other, section));
+        frame.breadcrumbs = vec![self.home_crumb(lang)];
+        if number > 1 {
+            frame.breadcrumbs.push((self.section_title(lang, section), first));
+        }
+        if feeds::FEED_SECTIONS.contains(&section) {
+            frame.feeds.push((self.section_feed_title(lang, section), feeds::feed_url(site, lang, Some(section))));
+        }
+        frame
+    }
+
+    fn home_frame(&self, lang: LangId, ctx: &mut Context) -> PageFrame {
+        let site = self.site;
+        let mut frame = PageFrame::new(lang, "home.html", "home", self.site_title(lang), site.lang_url(lang, ""));
+        let section = |s: Section| site.sections[lang].get(&s).map(Vec::as_slice).unwrap_or_default();
+        let latest: Vec<ItemId> = section(Section::News).iter().copied().take(6).collect();
+        let mut upcoming: Vec<ItemId> = section(Section::Meetings).iter().copied().filter(|&m| site.items[m].upcoming).collect();
+        upcoming.reverse();
+        ctx.insert_value("latest_news", self.values.refs_of(&latest));
+        ctx.insert_value("upcoming_meetings", self.values.refs_of(&upcoming));
+        ctx.insert_value("partners", self.values.refs_of(section(Section::Partners)));
+        frame.alternates = self.every_language(|other| Some(site.lang_url(other, "")));
+        frame.switcher = self.switch_to(|other| site.lang_url(other, ""));
+        frame.x_default = Some(site.permalink(&format!("{}/", site.base_path)));
+        frame.jsonld = Some(structured_data::website(site, lang));
+        frame
+    }
+
+    /// The variables every template receives.
+    fn insert_common(&self, ctx: &mut Context, frame: &PageFrame) {
+        let site = self.site;
+        let lang = frame.lang;
+        let language = &site.languages[lang];
+        ctx.insert_value("lang", Value::from(language.code.as_str()));
+        ctx.insert_value("language", self.values.languages[lang].clone());
+        ctx.insert_value("site", self.values.site[lang].clone());
+        ctx.insert_value("menu", self.menu(lang, &frame.url));
+        ctx.insert_value("kind", Value::from(frame.kind));
+        ctx.insert_value("title", Value::from(frame.title.as_str()));
+        ctx.insert_value("url", Value::from(frame.url.as_str()));
+        ctx.insert_value("permalink", Value::from(site.permalink(frame.canonical.as_deref().unwrap_or(&frame.url))));
+        let description = frame.description.clone().or_else(|| {
+            let config = &site.loaded.config.config;
+            config.description.as_ref().and_then(|d| d.get(&language.code, site.lang_code(site.default_lang))).map(str::to_string)
+        });
+        ctx.insert_value("description", Value::from(description.unwrap_or_else(|| frame.title.clone())));
+        ctx.insert_value("image", frame.image.as_deref().map_or_else(Value::none, Value::from));
+        ctx.insert_value("og_type", Value::from(frame.og_type));
+        ctx.insert_value("locale", Value::from(og_locale(&language.locale)));
+        let alternate_locales: Vec<Value> = frame
+            .alternates
+            .iter()
+            .filter(|(l, _)| *l != lang)
+            .map(|(l, _)| Value::from(og_locale(&site.languages[*l].locale)))
+            .collect();
+        ctx.insert_value("alternate_locales", Value::from(alternate_locales));
+        let x_default = frame.x_default.clone().or_else(|| {
+            (frame.alternates.len() > 1)
+                .then(|| frame.alternates.iter().find(|(l, _)| *l == site.default_lang).or(frame.alternates.first()))
+                .flatten()
+                .map(|(_, url)| site.permalink(url))
+        });
+        ctx.insert_value("x_default", x_default.map_or_else(Value::none, Value::from));
+        ctx.insert_value("jsonld", frame.jsonld.as_deref().map_or_else(Value::none, Value::safe_string));
+        let crumbs: Vec<Value> = frame.breadcrumbs.iter().map(|(title, url)| MapBuilder::new().set("title", title.as_str()).set("url", url.as_str()).build()).collect();
+        ctx.insert_value("breadcrumbs", Value::from(crumbs));
+        let mut feeds = vec![(self.site_title(lang), feeds::feed_url(site, lang, None))];
+        feeds.extend(frame.feeds.iter().cloned());
+        let feeds: Vec<Value> = feeds.into_iter().map(|(title, url)| MapBuilder::new().set("title", title).set("url", url).build()).collect();
+        ctx.insert_value("feeds", Value::from(feeds));
+        ctx.insert_value("search_url", Value::from(search::search_page_url(site, lang)));
+        ctx.insert_value("search_index_url", Value::from(search::search_index_url(site, lang)));
+        if !ctx.contains_key("fallback") {
+            ctx.insert_value("fallback", Value::none());
+        }
+        ctx.insert_value("robots", frame.robots.map_or_else(Value::none, Value::from));
+        let alternates: Vec<Value> = frame
+            .alternates
+            .iter()
             .map(|(l, u)| {
                 MapBuilder::new()
-                    .set("lang", site.lang_code(l))
-                    .set("name", site.languages[l].name.as_str())
-                    .set("permalink", site.permalink(&u))
-                    .set("url", u)
+                    .set("lang", site.lang_code(*l))
+                    .set("name", site.languages[*l].name.as_str())
+                    .set("permalink", site.permalink(u))
+                    .set("url", u.as_str())
                     .build()
             })
             .collect();
         ctx.insert_value("alternates", Value::from(alternates));
-        let switcher: Vec<Value> = switcher
-            .into_iter()
+        let switcher: Vec<Value> = frame
+            .switcher
+            .iter()
             .map(|(l, u, available)| {
                 MapBuilder::new()
-                    .set("lang", site.lang_code(l))
-                    .set("name", site.languages[l].name.as_str())
-                    .set("url", u)
-                    .set("current", l == lang)
-                    .set("available", available)
+                    .set("lang", site.lang_code(*l))
+                    .set("name", site.languages[*l].name.as_str())
+                    .set("url", u.as_str())
+                    .set("current", *l == lang)
+                    .set("available", *available)
                     .build()
             })
             .collect();
         ctx.insert_value("switcher", Value::from(switcher));
-        (template.to_string(), ctx, url)
+    }
+
+    fn site_title(&self, lang: LangId) -> String {
+        let site = self.site;
+        site.loaded.config.config.title.get(site.lang_code(lang), site.lang_code(site.default_lang)).unwrap_or_default().to_string()
+    }
+
+    fn section_title(&self, lang: LangId, section: Section) -> String {
+        self.ui_string(lang, &format!("section_{}", section.folder())).unwrap_or_else(|| section.folder().to_string())
+    }
+
+    fn section_feed_title(&self, lang: LangId, section: Section) -> String {
+        format!("{}: {}", self.site_title(lang), self.section_title(lang, section))
+    }
+
+    fn home_crumb(&self, lang: LangId) -> (String, String) {
+        let title = self.ui_string(lang, "home").unwrap_or_else(|| self.site_title(lang));
+        (title, self.site.lang_url(lang, ""))
+    }
+
+    /// Items per list page: partner lists are not split (they are grouped by country).
+    fn per_page(&self, section: Option<Section>) -> usize {
+        match section {
+            Some(Section::Partners) => usize::MAX,
+            _ => self.site.loaded.config.config.pagination.max(1),
+        }
     }
 
     fn every_language(&self, url: impl Fn(LangId) -> Option<String>) -> Vec<(LangId, String)> {
@@ -422,16 +572,7 @@ impl PageRenderer<'_> {
     }
 
     fn ui_string(&self, lang: LangId, key: &str) -> Option<String> {
-        let strings = &self.site.loaded.theme.strings;
-        strings
-            .get(self.site.lang_code(lang))
-            .and_then(|s| s.get(key))
-            .or_else(|| {
-                strings
-                    .get(self.site.lang_code(self.site.default_lang))
-                    .and_then(|s| s.get(key))
-            })
-            .cloned()
+        ui_string(self.site, lang, key)
     }
 
     /// The paginator and the references of page `number` of a list.
@@ -515,6 +656,16 @@ impl PageRenderer<'_> {
             .collect();
         Value::from(entries)
     }
+}
+
+/// A UI string of the theme (with the site's overrides) in `lang`, else the default language.
+fn ui_string(site: &ResolvedSite, lang: LangId, key: &str) -> Option<String> {
+    let strings = &site.loaded.theme.strings;
+    strings
+        .get(site.lang_code(lang))
+        .and_then(|s| s.get(key))
+        .or_else(|| strings.get(site.lang_code(site.default_lang)).and_then(|s| s.get(key)))
+        .cloned()
 }
 
 fn tag_value(tag: &crate::resolve::Tag) -> Value {

@@ -50,7 +50,7 @@ impl SiteValues {
         use rayon::prelude::*;
         let base_refs: Vec<Value> = (0..site.items.len())
             .into_par_iter()
-            .map(|id| base_ref(site, id, &markdown[id].summary))
+            .map(|id| base_ref(site, id, &markdown[id]))
             .collect();
         let refs: Vec<Value> = (0..site.items.len())
             .into_par_iter()
@@ -145,7 +145,7 @@ fn site_value(site: &ResolvedSite, lang: LangId, languages: &Value) -> Value {
 
 /// A URL written in front matter: relative ones are relative to the item's own URL (bundle
 /// files), root-relative ones get the base path.
-fn item_asset_url(site: &ResolvedSite, item_url: &str, src: &str) -> String {
+pub(super) fn item_asset_url(site: &ResolvedSite, item_url: &str, src: &str) -> String {
     if src.contains("://") || src.starts_with("data:") {
         src.to_string()
     } else if src.starts_with('/') {
@@ -155,9 +155,12 @@ fn item_asset_url(site: &ResolvedSite, item_url: &str, src: &str) -> String {
     }
 }
 
-fn base_ref(site: &ResolvedSite, id: ItemId, summary: &str) -> Value {
+fn base_ref(site: &ResolvedSite, id: ItemId, markdown: &RenderedMarkdown) -> Value {
     let item = &site.items[id];
     let fm = &site.file(id).front_matter;
+    let original = &site.items[site.text_of(id)];
+    // Bundle files sit beside the original's page only.
+    let asset_base = original.url.as_str();
     let tags: Vec<Value> = item
         .tags
         .iter()
@@ -172,7 +175,7 @@ fn base_ref(site: &ResolvedSite, id: ItemId, summary: &str) -> Value {
         .collect();
     let image = fm.image.as_ref().map_or_else(Value::none, |image| {
         MapBuilder::new()
-            .set("src", item_asset_url(site, &item.url, &image.src))
+            .set("src", item_asset_url(site, asset_base, &image.src))
             .set("alt", opt_str(image.alt.as_deref()))
             .set("caption", opt_str(image.caption.as_deref()))
             .build()
@@ -191,7 +194,18 @@ fn base_ref(site: &ResolvedSite, id: ItemId, summary: &str) -> Value {
         .set("url", item.url.as_str())
         .set("permalink", site.permalink(&item.url))
         .set("lang", site.lang_code(item.lang))
-        .set("summary", Value::safe_string(summary))
+        .set("summary", Value::safe_string(&markdown.summary))
+        .set("description", markdown.summary_text.as_str())
+        .set("translated", item.fallback_of.is_none())
+        .set("content_lang", site.lang_code(original.lang))
+        .set(
+            "calendar_url",
+            if item.section == Section::Meetings {
+                Value::from(super::calendar::meeting_calendar_url(site, id))
+            } else {
+                Value::none()
+            },
+        )
         .set(
             "date",
             item.date.map_or_else(Value::none, |d| Value::from(d.iso())),
@@ -228,7 +242,7 @@ fn base_ref(site: &ResolvedSite, id: ItemId, summary: &str) -> Value {
         .set(
             "logo",
             fm.logo.as_deref().map_or_else(Value::none, |logo| {
-                Value::from(item_asset_url(site, &item.url, logo))
+                Value::from(item_asset_url(site, asset_base, logo))
             }),
         )
         .set("role", opt_str(fm.role.map(|r| r.as_str())))
@@ -252,7 +266,7 @@ fn full_ref(site: &ResolvedSite, id: ItemId, base_refs: &[Value]) -> Value {
         &mut item
             .partners
             .iter()
-            .filter_map(|&g| site.member_or_any(g, item.lang)),
+            .filter_map(|&g| site.page_in(g, item.lang)),
     );
     let related = site.related.get(&id).map(Vec::as_slice).unwrap_or_default();
     let related_news = list(

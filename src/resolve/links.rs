@@ -67,6 +67,13 @@ impl ResolvedSite {
         if let Some(item) = self.groups[group].members[wanted] {
             return LinkResolution::Found(with_anchor(&self.items[item].url));
         }
+        if let Some(fallback) = self.groups[group].fallbacks[wanted] {
+            let original = self.text_of(fallback);
+            return LinkResolution::OtherLanguage {
+                url: with_anchor(&self.items[fallback].url),
+                lang: self.lang_code(self.items[original].lang).to_string(),
+            };
+        }
         match self.member_or_any(group, wanted) {
             Some(item) => LinkResolution::OtherLanguage {
                 url: with_anchor(&self.items[item].url),

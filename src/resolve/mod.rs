@@ -16,7 +16,7 @@ use indexmap::IndexMap;
 pub use dates::ItemDate;
 pub use links::{LinkResolution, LinkTarget, parse_internal_link};
 
-use crate::config::Direction;
+use crate::config::{Direction, UntranslatedTarget};
 use crate::diagnostics::{Diagnostic, Diagnostics, did_you_mean_hint};
 use crate::load::{ContentFile, LoadedSite, Section};
 
@@ -73,6 +73,9 @@ pub struct Item {
     pub tags: Vec<usize>,
     /// Meetings that are not over yet.
     pub upcoming: bool,
+    /// On a fallback page (the item shown under a language it is not translated into), the
+    /// item whose text it shows.
+    pub fallback_of: Option<ItemId>,
 }
 
 /// The translations of one item: the same item in each language it exists in.
@@ -83,6 +86,8 @@ pub struct Group {
     pub key: String,
     /// Item per language (indexed by [`LangId`]).
     pub members: Vec<Option<ItemId>>,
+    /// Fallback page per language where there is no translation (when the site wants them).
+    pub fallbacks: Vec<Option<ItemId>>,
 }
 
 #[derive(Debug, Clone)]
@@ -140,6 +145,18 @@ impl ResolvedSite {
     pub fn member_or_any(&self, group: GroupId, lang: LangId) -> Option<ItemId> {
         self.member_or_default(group, lang)
             .or_else(|| self.groups[group].members.iter().flatten().next().copied())
+    }
+
+    /// Where a visitor reading `lang` finds `group`: its translation, else its fallback page,
+    /// else its version in the default (or any) language.
+    pub fn page_in(&self, group: GroupId, lang: LangId) -> Option<ItemId> {
+        let g = &self.groups[group];
+        g.members[lang].or(g.fallbacks[lang]).or_else(|| self.member_or_any(group, lang))
+    }
+
+    /// The item whose text a page shows: itself, or the original of a fallback page.
+    pub fn text_of(&self, item: ItemId) -> ItemId {
+        self.items[item].fallback_of.unwrap_or(item)
     }
 
     /// `/en/` plus `path` under the base path.
@@ -217,6 +234,9 @@ pub fn resolve_site(
     create_items(&mut site, file_of, diagnostics);
     resolve_partner_references(&mut site, diagnostics);
     check_unique_urls(&mut site, diagnostics);
+    if site.loaded.config.config.untranslated.switcher == UntranslatedTarget::Fallback {
+        create_fallbacks(&mut site);
+    }
     build_lists(&mut site);
     check_menus(&site, diagnostics);
     site
@@ -253,6 +273,7 @@ fn group_translations(
                     section: file.section,
                     key: key.clone(),
                     members: vec![None; lang_count],
+                    fallbacks: vec![None; lang_count],
                 });
                 let g = site.groups.len() - 1;
                 site.group_by_key.insert(key, g);
@@ -372,6 +393,7 @@ fn create_items(
             partners: Vec::new(),
             tags,
             upcoming,
+            fallback_of: None,
         });
         site.groups[group].members[lang] = Some(id);
     }
@@ -463,15 +485,47 @@ fn check_unique_urls(site: &mut ResolvedSite, diagnostics: &mut Diagnostics) {
     }
 }
 
+/// A page under each language an item is not translated into, showing the original text
+/// (the default language's, else any) with a notice. Never takes a URL a real item has.
+fn create_fallbacks(site: &mut ResolvedSite) {
+    let taken: std::collections::HashSet<String> = site.items.iter().map(|i| i.url.clone()).collect();
+    for group in 0..site.groups.len() {
+        for lang in 0..site.languages.len() {
+            if site.groups[group].members[lang].is_some() {
+                continue;
+            }
+            let Some(original) = site.member_or_any(group, lang) else { continue };
+            let source = &site.items[original];
+            let path = match source.section {
+                Section::Pages => format!("{}/", source.slug),
+                section => format!("{}/{}/", section.folder(), source.slug),
+            };
+            let url = site.lang_url(lang, &path);
+            if taken.contains(&url) {
+                continue;
+            }
+            let fallback = Item {
+                lang,
+                url,
+                tags: Vec::new(),
+                fallback_of: Some(original),
+                ..source.clone()
+            };
+            site.items.push(fallback);
+            site.groups[group].fallbacks[lang] = Some(site.items.len() - 1);
+        }
+    }
+}
+
 /// Section lists, tag lists and back-references, computed once for every page that shows them.
 fn build_lists(site: &mut ResolvedSite) {
     let title_of =
         |site: &ResolvedSite, id: ItemId| site.file(id).front_matter.title.to_lowercase();
+    let in_lists = site.loaded.config.config.untranslated.in_lists;
     for (id, item) in site.items.iter().enumerate() {
-        site.sections[item.lang]
-            .entry(item.section)
-            .or_default()
-            .push(id);
+        if item.fallback_of.is_none() || in_lists {
+            site.sections[item.lang].entry(item.section).or_default().push(id);
+        }
     }
     for lang in 0..site.languages.len() {
         let mut sections = std::mem::take(&mut site.sections[lang]);
@@ -509,11 +563,15 @@ fn build_lists(site: &mut ResolvedSite) {
     ordered.sort_by(|&a, &b| newest_first(site, a, b));
     for id in ordered {
         let item = &site.items[id];
+        if item.fallback_of.is_some() && !in_lists {
+            continue;
+        }
         for &tag in &item.tags {
             tag_items[item.lang][tag].push(id);
         }
         for &group in &item.partners {
-            if let Some(partner) = site.groups[group].members[item.lang] {
+            let group = &site.groups[group];
+            if let Some(partner) = group.members[item.lang].or(group.fallbacks[item.lang]) {
                 related.entry(partner).or_default().push(id);
             }
         }

@@ -144,17 +144,21 @@ pub fn load_content(
         }
     }
 
+    // Bundle folders by path, so that finding a file's bundle does not scan every item.
+    let bundles: std::collections::HashMap<&Path, &ContentFile> = files
+        .iter()
+        .filter_map(|f| f.bundle_dir.as_deref().map(|dir| (dir, f)))
+        .collect();
     let mut assets = Vec::new();
     for path in others {
         let rel = crate::diagnostics::display_path(root, &path);
-        let bundle = files.iter().find(|f| {
-            f.bundle_dir
-                .as_deref()
-                .is_some_and(|dir| path.starts_with(dir))
-        });
+        let bundle = path
+            .ancestors()
+            .skip(1)
+            .take_while(|dir| dir.starts_with(&content_dir))
+            .find_map(|dir| bundles.get(dir).map(|file| (dir, *file)));
         match bundle {
-            Some(file) => {
-                let dir = file.bundle_dir.as_deref().unwrap_or(root);
+            Some((dir, file)) => {
                 let name = path
                     .strip_prefix(dir)
                     .unwrap_or(&path)

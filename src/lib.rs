@@ -9,6 +9,7 @@ pub mod diagnostics;
 pub mod load;
 pub mod render;
 pub mod resolve;
+pub mod serve;
 pub mod write;
 mod yaml;
 
@@ -44,6 +45,31 @@ pub fn resolve_site(
     (Some(site), diagnostics)
 }
 
+/// A site rendered in memory, with the warnings of the run.
+pub struct RenderedBuild {
+    pub rendered: render::RenderedSite,
+    pub warnings: Diagnostics,
+}
+
+/// Loads, resolves and renders the site in `root`, without writing anything. On error, every
+/// diagnostic of the run, sorted by file.
+pub fn render_site(root: &Path, options: BuildOptions) -> Result<RenderedBuild, Diagnostics> {
+    let (site, mut diagnostics) = resolve_site(root, options);
+    let Some(site) = site else {
+        diagnostics.sort();
+        return Err(diagnostics);
+    };
+    let rendered = render::render_site(&site, &mut diagnostics);
+    diagnostics.sort();
+    if diagnostics.has_errors() {
+        return Err(diagnostics);
+    }
+    Ok(RenderedBuild {
+        rendered,
+        warnings: diagnostics,
+    })
+}
+
 /// Builds the site in `root` into `output`. On error, `output` is left as it was and every
 /// diagnostic of the run is returned, sorted by file.
 pub fn build_site(
@@ -51,31 +77,22 @@ pub fn build_site(
     options: BuildOptions,
     output: &Path,
 ) -> Result<BuildReport, Diagnostics> {
-    let (site, mut diagnostics) = resolve_site(root, options);
-    let Some(site) = site else {
-        diagnostics.sort();
-        return Err(diagnostics);
-    };
-    let rendered = render::render_site(&site, &mut diagnostics);
-    if diagnostics.has_errors() {
-        diagnostics.sort();
-        return Err(diagnostics);
-    }
+    let RenderedBuild {
+        rendered,
+        mut warnings,
+    } = render_site(root, options)?;
     match write::write_site(&rendered, output) {
-        Ok(summary) => {
-            diagnostics.sort();
-            Ok(BuildReport {
-                output: output.to_path_buf(),
-                pages: rendered.pages,
-                files: summary.files,
-                bytes: summary.bytes,
-                warnings: diagnostics,
-            })
-        }
+        Ok(summary) => Ok(BuildReport {
+            output: output.to_path_buf(),
+            pages: rendered.pages,
+            files: summary.files,
+            bytes: summary.bytes,
+            warnings,
+        }),
         Err(diagnostic) => {
-            diagnostics.push(diagnostic);
-            diagnostics.sort();
-            Err(diagnostics)
+            warnings.push(diagnostic);
+            warnings.sort();
+            Err(warnings)
         }
     }
 }

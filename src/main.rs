@@ -42,11 +42,21 @@ enum Command {
         #[arg(long, short = 'o')]
         output: Option<PathBuf>,
     },
+    /// Preview the site with live reload (drafts and future items shown).
+    Serve {
+        /// The address to listen on; anything but loopback makes the preview public.
+        #[arg(long)]
+        bind: Option<std::net::IpAddr>,
+        /// The port; when it is taken, the next free one is used (0: any free port).
+        #[arg(long, short = 'p', default_value_t = 1111)]
+        port: u16,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Serve { bind, port } => serve(&cli.root, bind, port),
         Command::Build {
             drafts,
             future,
@@ -91,6 +101,20 @@ fn main() -> ExitCode {
                     ExitCode::from(1)
                 }
             }
+        }
+    }
+}
+
+fn serve(root: &std::path::Path, bind: Option<std::net::IpAddr>, port: u16) -> ExitCode {
+    let options = herald::serve::ServeOptions {
+        bind: bind.unwrap_or(std::net::IpAddr::from([127, 0, 0, 1])),
+        port,
+    };
+    match herald::serve::serve(root, options) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::from(1)
         }
     }
 }

@@ -73,8 +73,8 @@ fn pages_link_their_translations_with_hreflang() {
     let es = f.read("public/es/news/arranque/index.html");
     assert!(es.contains(r#"<html lang="es""#));
     assert!(es.contains(r#"hreflang="en" href="https://test.example.eu/en/news/kick-off/""#));
-    // Not translated into Catalan: the switcher leads to the Catalan news list instead.
-    assert!(en.contains(r#"href="/ca/news/" hreflang="ca""#), "{en}");
+    // Not translated into Catalan: the switcher leads to the Catalan fallback page.
+    assert!(en.contains(r#"href="/ca/news/kick-off/""#), "{en}");
     assert!(!en.contains(r#"hreflang="ca" href="https://test.example.eu/ca/news/kick-off/""#));
 }
 
@@ -112,9 +112,13 @@ fn internal_links_lead_to_the_same_language() {
         en.contains(r#"<a href="/en/news/results/">a link</a>"#),
         "{en}"
     );
-    // `results` has no Spanish version: the link falls back to English, with a warning.
+    // `results` has no Spanish version: the link leads to its Spanish fallback page (the English
+    // text under /es/), with a warning.
     let es = f.read("public/es/news/arranque/index.html");
-    assert!(es.contains(r#"<a href="/en/news/results/">resultados</a>"#));
+    assert!(
+        es.contains(r#"<a href="/es/news/results/">resultados</a>"#),
+        "{es}"
+    );
     let output = f.build();
     assert!(
         stderr(&output).contains("is not translated into es"),

@@ -26,19 +26,38 @@ pub fn language_calendar_url(site: &ResolvedSite, lang: LangId) -> String {
     format!("{}calendar.ics", site.section_url(lang, Section::Meetings))
 }
 
-pub fn render_calendars(site: &ResolvedSite, markdown: &[RenderedMarkdown], ui: &dyn Fn(LangId, &str) -> Option<String>) -> Vec<OutputFile> {
+pub fn render_calendars(
+    site: &ResolvedSite,
+    markdown: &[RenderedMarkdown],
+    ui: &dyn Fn(LangId, &str) -> Option<String>,
+) -> Vec<OutputFile> {
     let mut files = Vec::new();
     for lang in 0..site.languages.len() {
         let meetings: Vec<ItemId> = site.sections[lang]
             .get(&Section::Meetings)
-            .map(|ids| ids.iter().copied().filter(|&id| site.items[id].fallback_of.is_none()).collect())
+            .map(|ids| {
+                ids.iter()
+                    .copied()
+                    .filter(|&id| site.items[id].fallback_of.is_none())
+                    .collect()
+            })
             .unwrap_or_default();
         let code = site.lang_code(lang);
-        let title = site.loaded.config.config.title.get(code, site.lang_code(site.default_lang)).unwrap_or_default();
+        let title = site
+            .loaded
+            .config
+            .config
+            .title
+            .get(code, site.lang_code(site.default_lang))
+            .unwrap_or_default();
         let label = ui(lang, "section_meetings").unwrap_or_else(|| "Meetings".into());
         let online = ui(lang, "online").unwrap_or_else(|| "Online".into());
         let name = format!("{title}: {label}");
-        let writer = CalendarWriter { site, markdown, online: &online };
+        let writer = CalendarWriter {
+            site,
+            markdown,
+            online: &online,
+        };
         files.push(OutputFile {
             path: super::output_path(site, &language_calendar_url(site, lang)),
             contents: OutputContents::Bytes(writer.calendar(&name, &meetings).into_bytes()),
@@ -65,7 +84,10 @@ impl CalendarWriter<'_> {
         let mut out = Lines::default();
         out.line("BEGIN:VCALENDAR");
         out.line("VERSION:2.0");
-        out.line(&format!("PRODID:-//herald//herald {}//EN", env!("CARGO_PKG_VERSION")));
+        out.line(&format!(
+            "PRODID:-//herald//herald {}//EN",
+            env!("CARGO_PKG_VERSION")
+        ));
         out.line("CALSCALE:GREGORIAN");
         out.line("METHOD:PUBLISH");
         out.line(&format!("X-WR-CALNAME:{}", escape_text(name)));
@@ -73,9 +95,16 @@ impl CalendarWriter<'_> {
         let mut zones: BTreeMap<String, (Tz, BTreeSet<i32>)> = BTreeMap::new();
         for &id in meetings {
             if let Some(tz) = self.timezone(id) {
-                for date in [self.site.items[id].date, self.site.items[id].end_date].into_iter().flatten() {
+                for date in [self.site.items[id].date, self.site.items[id].end_date]
+                    .into_iter()
+                    .flatten()
+                {
                     if date.has_time {
-                        zones.entry(tz.name().to_string()).or_insert((tz, BTreeSet::new())).1.insert(date.day.year());
+                        zones
+                            .entry(tz.name().to_string())
+                            .or_insert((tz, BTreeSet::new()))
+                            .1
+                            .insert(date.day.year());
                     }
                 }
             }
@@ -91,7 +120,12 @@ impl CalendarWriter<'_> {
     }
 
     fn timezone(&self, id: ItemId) -> Option<Tz> {
-        self.site.file(id).front_matter.timezone.as_deref().and_then(|tz| tz.parse().ok())
+        self.site
+            .file(id)
+            .front_matter
+            .timezone
+            .as_deref()
+            .and_then(|tz| tz.parse().ok())
     }
 
     fn event(&self, out: &mut Lines, id: ItemId) {
@@ -99,31 +133,62 @@ impl CalendarWriter<'_> {
         let item = &site.items[id];
         let fm = &site.file(id).front_matter;
         let Some(start) = item.date else { return };
-        let host = site.base_url.split("://").nth(1).unwrap_or("herald").split('/').next().unwrap_or("herald");
+        let host = site
+            .base_url
+            .split("://")
+            .nth(1)
+            .unwrap_or("herald")
+            .split('/')
+            .next()
+            .unwrap_or("herald");
         let tz = self.timezone(id);
         out.line("BEGIN:VEVENT");
-        out.line(&format!("UID:{}@{host}", site.groups[item.group].key.replace('/', "-")));
-        out.line(&format!("DTSTAMP:{}", utc_stamp(start.instant.with_timezone(&Utc))));
+        out.line(&format!(
+            "UID:{}@{host}",
+            site.groups[item.group].key.replace('/', "-")
+        ));
+        out.line(&format!(
+            "DTSTAMP:{}",
+            utc_stamp(start.instant.with_timezone(&Utc))
+        ));
         out.line(&format!("DTSTART{}", date_property(start, tz)));
         let end = match item.end_date {
             Some(end) if end.has_time == start.has_time => Some(end),
             Some(end) if start.has_time => {
                 // A timed start with a day as end: the meeting lasts until the end of that day.
-                ItemDate::resolve(crate::load::front_matter::DateSpec::Local(end.day.and_hms_opt(23, 59, 0).unwrap_or_default()), tz)
+                ItemDate::resolve(
+                    crate::load::front_matter::DateSpec::Local(
+                        end.day.and_hms_opt(23, 59, 0).unwrap_or_default(),
+                    ),
+                    tz,
+                )
             }
-            Some(end) => Some(ItemDate { has_time: false, ..end }),
+            Some(end) => Some(ItemDate {
+                has_time: false,
+                ..end
+            }),
             None => None,
         };
         match end {
-            Some(end) if !end.has_time => out.line(&format!("DTEND;VALUE=DATE:{}", (end.day + Duration::days(1)).format("%Y%m%d"))),
+            Some(end) if !end.has_time => out.line(&format!(
+                "DTEND;VALUE=DATE:{}",
+                (end.day + Duration::days(1)).format("%Y%m%d")
+            )),
             Some(end) => out.line(&format!("DTEND{}", date_property(end, tz))),
             None if start.has_time => out.line("DURATION:PT1H"),
-            None => out.line(&format!("DTEND;VALUE=DATE:{}", (start.day + Duration::days(1)).format("%Y%m%d"))),
+            None => out.line(&format!(
+                "DTEND;VALUE=DATE:{}",
+                (start.day + Duration::days(1)).format("%Y%m%d")
+            )),
         }
         out.line(&format!("SUMMARY:{}", escape_text(&fm.title)));
         let permalink = site.permalink(&item.url);
         let summary = &self.markdown[id].summary_text;
-        let description = if summary.is_empty() { permalink.clone() } else { format!("{summary}\n\n{permalink}") };
+        let description = if summary.is_empty() {
+            permalink.clone()
+        } else {
+            format!("{summary}\n\n{permalink}")
+        };
         out.line(&format!("DESCRIPTION:{}", escape_text(&description)));
         let location = match (&fm.location, &fm.online_url, fm.online) {
             (Some(place), _, _) => Some(place.clone()),
@@ -151,7 +216,11 @@ fn date_property(date: ItemDate, tz: Option<Tz>) -> String {
         return format!(";VALUE=DATE:{}", date.day.format("%Y%m%d"));
     }
     match tz {
-        Some(tz) => format!(";TZID={}:{}", tz.name(), date.instant.with_timezone(&tz).format("%Y%m%dT%H%M%S")),
+        Some(tz) => format!(
+            ";TZID={}:{}",
+            tz.name(),
+            date.instant.with_timezone(&tz).format("%Y%m%dT%H%M%S")
+        ),
         None => format!(":{}", utc_stamp(date.instant.with_timezone(&Utc))),
     }
 }
@@ -163,7 +232,9 @@ fn utc_stamp(instant: DateTime<Utc>) -> String {
 /// A `VTIMEZONE` with the observances (offset changes) of `years` and the year before, so that
 /// every date in those years falls after an observance's onset.
 fn vtimezone(out: &mut Lines, tz: Tz, years: &BTreeSet<i32>) {
-    let (Some(&first), Some(&last)) = (years.first(), years.last()) else { return };
+    let (Some(&first), Some(&last)) = (years.first(), years.last()) else {
+        return;
+    };
     let offset_at = |t: DateTime<Utc>| tz.offset_from_utc_datetime(&t.naive_utc());
     let seconds = |t: DateTime<Utc>| offset_at(t).fix().local_minus_utc();
     let mut transitions = Vec::new();
@@ -177,7 +248,11 @@ fn vtimezone(out: &mut Lines, tz: Tz, years: &BTreeSet<i32>) {
                 let (mut lo, mut hi) = (day, next);
                 while hi - lo > Duration::seconds(1) {
                     let mid = lo + (hi - lo) / 2;
-                    if seconds(mid) == seconds(lo) { lo = mid } else { hi = mid }
+                    if seconds(mid) == seconds(lo) {
+                        lo = mid
+                    } else {
+                        hi = mid
+                    }
                 }
                 transitions.push(hi);
             }
@@ -186,7 +261,12 @@ fn vtimezone(out: &mut Lines, tz: Tz, years: &BTreeSet<i32>) {
     }
     out.line("BEGIN:VTIMEZONE");
     out.line(&format!("TZID:{}", tz.name()));
-    let base = transitions.iter().map(|&t| seconds(t)).chain(start.map(seconds)).min().unwrap_or(0);
+    let base = transitions
+        .iter()
+        .map(|&t| seconds(t))
+        .chain(start.map(seconds))
+        .min()
+        .unwrap_or(0);
     if transitions.is_empty() {
         let at = start.unwrap_or_default();
         out.line("BEGIN:STANDARD");
@@ -288,15 +368,23 @@ mod tests {
     #[test]
     fn madrid_has_summer_and_winter_time() {
         let mut lines = Lines::default();
-        vtimezone(&mut lines, chrono_tz::Europe::Madrid, &BTreeSet::from([2026]));
+        vtimezone(
+            &mut lines,
+            chrono_tz::Europe::Madrid,
+            &BTreeSet::from([2026]),
+        );
         assert!(lines.text.contains("BEGIN:DAYLIGHT\r\nDTSTART:20260329T020000\r\nTZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200"), "{}", lines.text);
-        assert!(lines.text.contains("BEGIN:STANDARD\r\nDTSTART:20261025T030000\r\nTZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100"));
+        assert!(lines.text.contains(
+            "BEGIN:STANDARD\r\nDTSTART:20261025T030000\r\nTZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100"
+        ));
     }
 
     #[test]
     fn zones_without_changes_have_one_observance() {
         let mut lines = Lines::default();
         vtimezone(&mut lines, chrono_tz::UTC, &BTreeSet::from([2026]));
-        assert!(lines.text.contains("BEGIN:STANDARD\r\nDTSTART:19700101T000000\r\nTZOFFSETFROM:+0000\r\nTZOFFSETTO:+0000"));
+        assert!(lines.text.contains(
+            "BEGIN:STANDARD\r\nDTSTART:19700101T000000\r\nTZOFFSETFROM:+0000\r\nTZOFFSETTO:+0000"
+        ));
     }
 }

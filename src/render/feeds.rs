@@ -19,28 +19,66 @@ pub fn feed_url(site: &ResolvedSite, lang: LangId, section: Option<Section>) -> 
     }
 }
 
-pub fn render_feeds(site: &ResolvedSite, markdown: &[RenderedMarkdown], ui: &dyn Fn(LangId, &str) -> Option<String>) -> Vec<OutputFile> {
+pub fn render_feeds(
+    site: &ResolvedSite,
+    markdown: &[RenderedMarkdown],
+    ui: &dyn Fn(LangId, &str) -> Option<String>,
+) -> Vec<OutputFile> {
     let limit = site.loaded.config.config.feed_limit;
     let mut files = Vec::new();
     for lang in 0..site.languages.len() {
         let code = site.lang_code(lang);
         let default = site.lang_code(site.default_lang);
-        let site_title = site.loaded.config.config.title.get(code, default).unwrap_or_default().to_string();
+        let site_title = site
+            .loaded
+            .config
+            .config
+            .title
+            .get(code, default)
+            .unwrap_or_default()
+            .to_string();
         let newest = |section: Section| -> Vec<ItemId> {
             site.sections[lang]
                 .get(&section)
-                .map(|ids| ids.iter().copied().filter(|&id| site.items[id].fallback_of.is_none()).take(limit).collect())
+                .map(|ids| {
+                    ids.iter()
+                        .copied()
+                        .filter(|&id| site.items[id].fallback_of.is_none())
+                        .take(limit)
+                        .collect()
+                })
                 .unwrap_or_default()
         };
         let mut all: Vec<ItemId> = FEED_SECTIONS.iter().flat_map(|&s| newest(s)).collect();
-        all.sort_by(|&a, &b| site.items[b].date.map(|d| d.instant).cmp(&site.items[a].date.map(|d| d.instant)));
+        all.sort_by(|&a, &b| {
+            site.items[b]
+                .date
+                .map(|d| d.instant)
+                .cmp(&site.items[a].date.map(|d| d.instant))
+        });
         all.truncate(limit);
-        let feed = Feed { site, markdown, lang, site_title: &site_title };
-        files.push(feed.render(&site_title, &feed_url(site, lang, None), &site.lang_url(lang, ""), &all));
+        let feed = Feed {
+            site,
+            markdown,
+            lang,
+            site_title: &site_title,
+        };
+        files.push(feed.render(
+            &site_title,
+            &feed_url(site, lang, None),
+            &site.lang_url(lang, ""),
+            &all,
+        ));
         for section in FEED_SECTIONS {
-            let label = ui(lang, &format!("section_{}", section.folder())).unwrap_or_else(|| section.folder().to_string());
+            let label = ui(lang, &format!("section_{}", section.folder()))
+                .unwrap_or_else(|| section.folder().to_string());
             let title = format!("{site_title}: {label}");
-            files.push(feed.render(&title, &feed_url(site, lang, Some(section)), &site.section_url(lang, section), &newest(section)));
+            files.push(feed.render(
+                &title,
+                &feed_url(site, lang, Some(section)),
+                &site.section_url(lang, section),
+                &newest(section),
+            ));
         }
     }
     files
@@ -70,14 +108,17 @@ impl Feed<'_> {
             escape(site.lang_code(self.lang)),
             escape(title),
             escape(&self_link),
-            escape(&site.permalink(page_url)),
+            escape(site.permalink(page_url)),
             escape(&self_link),
         ));
         for &id in ids {
             self.entry(&mut xml, id);
         }
         xml.push_str("</feed>\n");
-        OutputFile { path: super::output_path(site, self_url), contents: OutputContents::Bytes(xml.into_bytes()) }
+        OutputFile {
+            path: super::output_path(site, self_url),
+            contents: OutputContents::Bytes(xml.into_bytes()),
+        }
     }
 
     fn entry(&self, xml: &mut String, id: ItemId) {
@@ -85,7 +126,10 @@ impl Feed<'_> {
         let item = &site.items[id];
         let fm = &site.file(id).front_matter;
         let permalink = site.permalink(&item.url);
-        let date = item.date.map(|d| d.instant.to_rfc3339()).unwrap_or_default();
+        let date = item
+            .date
+            .map(|d| d.instant.to_rfc3339())
+            .unwrap_or_default();
         let author = fm.author.as_deref().unwrap_or(self.site_title);
         // xml:base makes the root-relative and bundle-relative links of the content resolve.
         xml.push_str(&format!(
@@ -96,13 +140,23 @@ impl Feed<'_> {
         ));
         for &tag in &item.tags {
             if let Some((_, tag)) = site.tags[item.lang].get_index(tag) {
-                xml.push_str(&format!("<category term=\"{}\" label=\"{}\"/>\n", escape(&tag.slug), escape(&tag.name)));
+                xml.push_str(&format!(
+                    "<category term=\"{}\" label=\"{}\"/>\n",
+                    escape(&tag.slug),
+                    escape(&tag.name)
+                ));
             }
         }
         let rendered = &self.markdown[id];
         if !rendered.summary.is_empty() {
-            xml.push_str(&format!("<summary type=\"html\">{}</summary>\n", escape(&rendered.summary)));
+            xml.push_str(&format!(
+                "<summary type=\"html\">{}</summary>\n",
+                escape(&rendered.summary)
+            ));
         }
-        xml.push_str(&format!("<content type=\"html\">{}</content>\n</entry>\n", escape(&rendered.html)));
+        xml.push_str(&format!(
+            "<content type=\"html\">{}</content>\n</entry>\n",
+            escape(&rendered.html)
+        ));
     }
 }

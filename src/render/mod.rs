@@ -97,7 +97,13 @@ struct PageFrame {
 }
 
 impl PageFrame {
-    fn new(lang: LangId, template: &'static str, kind: &'static str, title: String, url: String) -> Self {
+    fn new(
+        lang: LangId,
+        template: &'static str,
+        kind: &'static str,
+        title: String,
+        url: String,
+    ) -> Self {
         PageFrame {
             lang,
             template,
@@ -136,7 +142,10 @@ pub fn render_site(site: &ResolvedSite, diagnostics: &mut Diagnostics) -> Render
     // Fallback pages show their original's text, rendered once.
     for id in 0..site.items.len() {
         if let Some(original) = site.items[id].fallback_of {
-            markdown[id] = RenderedMarkdown { problems: Vec::new(), ..markdown[original].clone() };
+            markdown[id] = RenderedMarkdown {
+                problems: Vec::new(),
+                ..markdown[original].clone()
+            };
         }
     }
     for rendered in &markdown {
@@ -168,7 +177,10 @@ pub fn render_site(site: &ResolvedSite, diagnostics: &mut Diagnostics) -> Render
     for result in results {
         match result {
             Ok(file) => files.push(file),
-            Err(diagnostic) => match failures.iter_mut().find(|(d, _)| d.location == diagnostic.location) {
+            Err(diagnostic) => match failures
+                .iter_mut()
+                .find(|(d, _)| d.location == diagnostic.location)
+            {
                 Some((_, others)) => *others += 1,
                 None => failures.push((diagnostic, 0)),
             },
@@ -176,7 +188,10 @@ pub fn render_site(site: &ResolvedSite, diagnostics: &mut Diagnostics) -> Render
     }
     for (mut diagnostic, others) in failures {
         if others > 0 {
-            diagnostic.message.push_str(&format!(" (and {others} more page{})", if others == 1 { "" } else { "s" }));
+            diagnostic.message.push_str(&format!(
+                " (and {others} more page{})",
+                if others == 1 { "" } else { "s" }
+            ));
         }
         diagnostics.push(diagnostic);
     }
@@ -211,7 +226,11 @@ impl PageRenderer<'_> {
             pages.push(Page::Search(lang));
             for section in Section::ALL.into_iter().filter(|s| s.has_list()) {
                 let count = site.sections[lang].get(&section).map_or(0, Vec::len);
-                let count = if section == Section::Partners { count.min(1) } else { count };
+                let count = if section == Section::Partners {
+                    count.min(1)
+                } else {
+                    count
+                };
                 pages.extend((1..=page_count(count)).map(|number| Page::Section {
                     lang,
                     section,
@@ -266,11 +285,23 @@ impl PageRenderer<'_> {
         let mut ctx = Context::new();
         let frame = match page {
             Page::Item(id) => self.item_frame(id, &mut ctx),
-            Page::Section { lang, section, number } => self.section_frame(lang, section, number, &mut ctx),
+            Page::Section {
+                lang,
+                section,
+                number,
+            } => self.section_frame(lang, section, number, &mut ctx),
             Page::Home(lang) => self.home_frame(lang, &mut ctx),
             Page::Tags(lang) => {
-                let title = self.ui_string(lang, "tags").unwrap_or_else(|| "Tags".into());
-                let mut frame = PageFrame::new(lang, "tags.html", "tags", title, site.lang_url(lang, "tags/"));
+                let title = self
+                    .ui_string(lang, "tags")
+                    .unwrap_or_else(|| "Tags".into());
+                let mut frame = PageFrame::new(
+                    lang,
+                    "tags.html",
+                    "tags",
+                    title,
+                    site.lang_url(lang, "tags/"),
+                );
                 let tags: Vec<Value> = site.tags[lang].values().map(tag_value).collect();
                 ctx.insert_value("tags", Value::from(tags));
                 frame.alternates = self.every_language(|other| Some(site.lang_url(other, "tags/")));
@@ -279,25 +310,49 @@ impl PageRenderer<'_> {
                 frame
             }
             Page::Tag { lang, tag, number } => {
-                let (_, entry) = site.tags[lang].get_index(tag).expect("tag pages are made from the tag list");
+                let (_, entry) = site.tags[lang]
+                    .get_index(tag)
+                    .expect("tag pages are made from the tag list");
                 let url = ResolvedSite::pager_url(&entry.url, number);
-                let mut frame = PageFrame::new(lang, "tag.html", "tag", entry.name.clone(), url.clone());
-                let (paginator, items) = self.paginate(&entry.items, &entry.url, number, self.per_page(None));
+                let mut frame =
+                    PageFrame::new(lang, "tag.html", "tag", entry.name.clone(), url.clone());
+                let (paginator, items) =
+                    self.paginate(&entry.items, &entry.url, number, self.per_page(None));
                 ctx.insert_value("items", items);
                 ctx.insert_value("paginator", paginator);
                 ctx.insert_value("tag", tag_value(entry));
                 ctx.insert_value("countries", Value::none());
                 ctx.insert_value("calendar_url", Value::none());
                 frame.alternates = vec![(lang, url.clone())];
-                frame.switcher = self.switch_to(|other| if other == lang { url.clone() } else { site.lang_url(other, "tags/") });
-                let tags_title = self.ui_string(lang, "tags").unwrap_or_else(|| "Tags".into());
-                frame.breadcrumbs = vec![self.home_crumb(lang), (tags_title, site.lang_url(lang, "tags/"))];
+                frame.switcher = self.switch_to(|other| {
+                    if other == lang {
+                        url.clone()
+                    } else {
+                        site.lang_url(other, "tags/")
+                    }
+                });
+                let tags_title = self
+                    .ui_string(lang, "tags")
+                    .unwrap_or_else(|| "Tags".into());
+                frame.breadcrumbs = vec![
+                    self.home_crumb(lang),
+                    (tags_title, site.lang_url(lang, "tags/")),
+                ];
                 frame
             }
             Page::Search(lang) => {
-                let title = self.ui_string(lang, "search").unwrap_or_else(|| "Search".into());
-                let mut frame = PageFrame::new(lang, "search.html", "search", title, search::search_page_url(site, lang));
-                frame.alternates = self.every_language(|other| Some(search::search_page_url(site, other)));
+                let title = self
+                    .ui_string(lang, "search")
+                    .unwrap_or_else(|| "Search".into());
+                let mut frame = PageFrame::new(
+                    lang,
+                    "search.html",
+                    "search",
+                    title,
+                    search::search_page_url(site, lang),
+                );
+                frame.alternates =
+                    self.every_language(|other| Some(search::search_page_url(site, other)));
                 frame.switcher = self.switch_to(|other| search::search_page_url(site, other));
                 frame.breadcrumbs = vec![self.home_crumb(lang)];
                 frame.robots = Some("noindex");
@@ -308,7 +363,9 @@ impl PageRenderer<'_> {
                     Page::NotFound(lang) => (lang, site.lang_url(lang, "404.html")),
                     _ => (site.default_lang, format!("{}/404.html", site.base_path)),
                 };
-                let title = self.ui_string(lang, "not_found_title").unwrap_or_else(|| "Page not found".into());
+                let title = self
+                    .ui_string(lang, "not_found_title")
+                    .unwrap_or_else(|| "Page not found".into());
                 let mut frame = PageFrame::new(lang, "404.html", "not_found", title, url);
                 frame.switcher = self.switch_to(|other| site.lang_url(other, ""));
                 frame.robots = Some("noindex");
@@ -316,7 +373,13 @@ impl PageRenderer<'_> {
             }
             Page::LanguageChooser => {
                 let lang = site.default_lang;
-                let mut frame = PageFrame::new(lang, "language_chooser.html", "language_chooser", self.site_title(lang), format!("{}/", site.base_path));
+                let mut frame = PageFrame::new(
+                    lang,
+                    "language_chooser.html",
+                    "language_chooser",
+                    self.site_title(lang),
+                    format!("{}/", site.base_path),
+                );
                 frame.alternates = self.every_language(|other| Some(site.lang_url(other, "")));
                 frame.switcher = self.switch_to(|other| site.lang_url(other, ""));
                 frame.x_default = Some(site.permalink(&frame.url));
@@ -344,7 +407,9 @@ impl PageRenderer<'_> {
             .map(|l| match (group.members[l], group.fallbacks[l]) {
                 (Some(m), _) => (l, site.items[m].url.clone(), true),
                 (None, Some(f)) => (l, site.items[f].url.clone(), false),
-                (None, None) if item.section.has_list() => (l, site.section_url(l, item.section), false),
+                (None, None) if item.section.has_list() => {
+                    (l, site.section_url(l, item.section), false)
+                }
                 (None, None) => (l, site.lang_url(l, ""), false),
             })
             .collect();
@@ -374,17 +439,33 @@ impl PageRenderer<'_> {
         }
         frame.breadcrumbs.push(self.home_crumb(lang));
         if item.section.has_list() {
-            frame.breadcrumbs.push((self.section_title(lang, item.section), site.section_url(lang, item.section)));
+            frame.breadcrumbs.push((
+                self.section_title(lang, item.section),
+                site.section_url(lang, item.section),
+            ));
         }
         let summary = &self.markdown[id].summary_text;
         if !summary.is_empty() {
             frame.description = Some(summary.clone());
         }
-        frame.image = fm.image.as_ref().map(|image| site.permalink(&values::item_asset_url(site, &site.items[site.text_of(id)].url, &image.src)));
-        frame.og_type = if item.section == Section::News { "article" } else { "website" };
+        frame.image = fm.image.as_ref().map(|image| {
+            site.permalink(&values::item_asset_url(
+                site,
+                &site.items[site.text_of(id)].url,
+                &image.src,
+            ))
+        });
+        frame.og_type = if item.section == Section::News {
+            "article"
+        } else {
+            "website"
+        };
         frame.jsonld = structured_data::item(site, id, self.markdown, frame.image.as_deref());
         if feeds::FEED_SECTIONS.contains(&item.section) {
-            frame.feeds.push((self.section_feed_title(lang, item.section), feeds::feed_url(site, lang, Some(item.section))));
+            frame.feeds.push((
+                self.section_feed_title(lang, item.section),
+                feeds::feed_url(site, lang, Some(item.section)),
+            ));
         }
         let full = MapBuilder::from_map(self.values.refs[id].as_map().expect("refs are maps"))
             .set("content", Value::safe_string(&self.markdown[id].html));
@@ -392,21 +473,50 @@ impl PageRenderer<'_> {
         frame
     }
 
-    fn section_frame(&self, lang: LangId, section: Section, number: usize, ctx: &mut Context) -> PageFrame {
+    fn section_frame(
+        &self,
+        lang: LangId,
+        section: Section,
+        number: usize,
+        ctx: &mut Context,
+    ) -> PageFrame {
         let site = self.site;
         let label = self.section_title(lang, section);
         let first = site.section_url(lang, section);
         let per_page = self.per_page(Some(section));
-        let mut frame = PageFrame::new(lang, "section.html", "section", label.clone(), ResolvedSite::pager_url(&first, number));
-        let ids = site.sections[lang].get(&section).map(Vec::as_slice).unwrap_or_default();
+        let mut frame = PageFrame::new(
+            lang,
+            "section.html",
+            "section",
+            label.clone(),
+            ResolvedSite::pager_url(&first, number),
+        );
+        let ids = site.sections[lang]
+            .get(&section)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
         let (paginator, items) = self.paginate(ids, &first, number, per_page);
         ctx.insert_value("items", items);
         ctx.insert_value("paginator", paginator);
-        ctx.insert_value("section", MapBuilder::new().set("name", section.folder()).set("title", label).set("url", first.as_str()).build());
+        ctx.insert_value(
+            "section",
+            MapBuilder::new()
+                .set("name", section.folder())
+                .set("title", label)
+                .set("url", first.as_str())
+                .build(),
+        );
         let countries = if section == Section::Partners {
-            let mut by_country: std::collections::BTreeMap<String, Vec<ItemId>> = std::collections::BTreeMap::new();
+            let mut by_country: std::collections::BTreeMap<String, Vec<ItemId>> =
+                std::collections::BTreeMap::new();
             for &id in ids {
-                let country = site.file(id).front_matter.country.clone().unwrap_or_default().to_uppercase();
+                let country = site
+                    .file(id)
+                    .front_matter
+                    .country
+                    .clone()
+                    .unwrap_or_default()
+                    .to_uppercase();
                 by_country.entry(country).or_default().push(id);
             }
             // Partners without a country come last.
@@ -415,36 +525,66 @@ impl PageRenderer<'_> {
                 .into_iter()
                 .map(|(code, ids)| (Value::from(code), ids))
                 .chain(unknown.map(|ids| (Value::none(), ids)))
-                .map(|(code, ids)| MapBuilder::new().set("code", code).set("partners", self.values.refs_of(&ids)).build())
+                .map(|(code, ids)| {
+                    MapBuilder::new()
+                        .set("code", code)
+                        .set("partners", self.values.refs_of(&ids))
+                        .build()
+                })
                 .collect();
             Value::from(groups)
         } else {
             Value::none()
         };
         ctx.insert_value("countries", countries);
-        let calendar = (section == Section::Meetings).then(|| calendar::language_calendar_url(site, lang));
-        ctx.insert_value("calendar_url", calendar.map_or_else(Value::none, Value::from));
+        let calendar =
+            (section == Section::Meetings).then(|| calendar::language_calendar_url(site, lang));
+        ctx.insert_value(
+            "calendar_url",
+            calendar.map_or_else(Value::none, Value::from),
+        );
         frame.alternates = self.every_language(|other| {
             let count = site.sections[other].get(&section).map_or(0, Vec::len);
-            (number == 1 || count > (number - 1) * per_page).then(|| ResolvedSite::pager_url(&site.section_url(other, section), number))
+            (number == 1 || count > (number - 1) * per_page)
+                .then(|| ResolvedSite::pager_url(&site.section_url(other, section), number))
         });
         frame.switcher = self.switch_to(|other| site.section_url(other, section));
         frame.breadcrumbs = vec![self.home_crumb(lang)];
         if number > 1 {
-            frame.breadcrumbs.push((self.section_title(lang, section), first));
+            frame
+                .breadcrumbs
+                .push((self.section_title(lang, section), first));
         }
         if feeds::FEED_SECTIONS.contains(&section) {
-            frame.feeds.push((self.section_feed_title(lang, section), feeds::feed_url(site, lang, Some(section))));
+            frame.feeds.push((
+                self.section_feed_title(lang, section),
+                feeds::feed_url(site, lang, Some(section)),
+            ));
         }
         frame
     }
 
     fn home_frame(&self, lang: LangId, ctx: &mut Context) -> PageFrame {
         let site = self.site;
-        let mut frame = PageFrame::new(lang, "home.html", "home", self.site_title(lang), site.lang_url(lang, ""));
-        let section = |s: Section| site.sections[lang].get(&s).map(Vec::as_slice).unwrap_or_default();
+        let mut frame = PageFrame::new(
+            lang,
+            "home.html",
+            "home",
+            self.site_title(lang),
+            site.lang_url(lang, ""),
+        );
+        let section = |s: Section| {
+            site.sections[lang]
+                .get(&s)
+                .map(Vec::as_slice)
+                .unwrap_or_default()
+        };
         let latest: Vec<ItemId> = section(Section::News).iter().copied().take(6).collect();
-        let mut upcoming: Vec<ItemId> = section(Section::Meetings).iter().copied().filter(|&m| site.items[m].upcoming).collect();
+        let mut upcoming: Vec<ItemId> = section(Section::Meetings)
+            .iter()
+            .copied()
+            .filter(|&m| site.items[m].upcoming)
+            .collect();
         upcoming.reverse();
         ctx.insert_value("latest_news", self.values.refs_of(&latest));
         ctx.insert_value("upcoming_meetings", self.values.refs_of(&upcoming));
@@ -468,13 +608,26 @@ impl PageRenderer<'_> {
         ctx.insert_value("kind", Value::from(frame.kind));
         ctx.insert_value("title", Value::from(frame.title.as_str()));
         ctx.insert_value("url", Value::from(frame.url.as_str()));
-        ctx.insert_value("permalink", Value::from(site.permalink(frame.canonical.as_deref().unwrap_or(&frame.url))));
+        ctx.insert_value(
+            "permalink",
+            Value::from(site.permalink(frame.canonical.as_deref().unwrap_or(&frame.url))),
+        );
         let description = frame.description.clone().or_else(|| {
             let config = &site.loaded.config.config;
-            config.description.as_ref().and_then(|d| d.get(&language.code, site.lang_code(site.default_lang))).map(str::to_string)
+            config
+                .description
+                .as_ref()
+                .and_then(|d| d.get(&language.code, site.lang_code(site.default_lang)))
+                .map(str::to_string)
         });
-        ctx.insert_value("description", Value::from(description.unwrap_or_else(|| frame.title.clone())));
-        ctx.insert_value("image", frame.image.as_deref().map_or_else(Value::none, Value::from));
+        ctx.insert_value(
+            "description",
+            Value::from(description.unwrap_or_else(|| frame.title.clone())),
+        );
+        ctx.insert_value(
+            "image",
+            frame.image.as_deref().map_or_else(Value::none, Value::from),
+        );
         ctx.insert_value("og_type", Value::from(frame.og_type));
         ctx.insert_value("locale", Value::from(og_locale(&language.locale)));
         let alternate_locales: Vec<Value> = frame
@@ -486,20 +639,55 @@ impl PageRenderer<'_> {
         ctx.insert_value("alternate_locales", Value::from(alternate_locales));
         let x_default = frame.x_default.clone().or_else(|| {
             (frame.alternates.len() > 1)
-                .then(|| frame.alternates.iter().find(|(l, _)| *l == site.default_lang).or(frame.alternates.first()))
+                .then(|| {
+                    frame
+                        .alternates
+                        .iter()
+                        .find(|(l, _)| *l == site.default_lang)
+                        .or(frame.alternates.first())
+                })
                 .flatten()
                 .map(|(_, url)| site.permalink(url))
         });
         ctx.insert_value("x_default", x_default.map_or_else(Value::none, Value::from));
-        ctx.insert_value("jsonld", frame.jsonld.as_deref().map_or_else(Value::none, Value::safe_string));
-        let crumbs: Vec<Value> = frame.breadcrumbs.iter().map(|(title, url)| MapBuilder::new().set("title", title.as_str()).set("url", url.as_str()).build()).collect();
+        ctx.insert_value(
+            "jsonld",
+            frame
+                .jsonld
+                .as_deref()
+                .map_or_else(Value::none, Value::safe_string),
+        );
+        let crumbs: Vec<Value> = frame
+            .breadcrumbs
+            .iter()
+            .map(|(title, url)| {
+                MapBuilder::new()
+                    .set("title", title.as_str())
+                    .set("url", url.as_str())
+                    .build()
+            })
+            .collect();
         ctx.insert_value("breadcrumbs", Value::from(crumbs));
         let mut feeds = vec![(self.site_title(lang), feeds::feed_url(site, lang, None))];
         feeds.extend(frame.feeds.iter().cloned());
-        let feeds: Vec<Value> = feeds.into_iter().map(|(title, url)| MapBuilder::new().set("title", title).set("url", url).build()).collect();
+        let feeds: Vec<Value> = feeds
+            .into_iter()
+            .map(|(title, url)| {
+                MapBuilder::new()
+                    .set("title", title)
+                    .set("url", url)
+                    .build()
+            })
+            .collect();
         ctx.insert_value("feeds", Value::from(feeds));
-        ctx.insert_value("search_url", Value::from(search::search_page_url(site, lang)));
-        ctx.insert_value("search_index_url", Value::from(search::search_index_url(site, lang)));
+        ctx.insert_value(
+            "search_url",
+            Value::from(search::search_page_url(site, lang)),
+        );
+        ctx.insert_value(
+            "search_index_url",
+            Value::from(search::search_index_url(site, lang)),
+        );
         if !ctx.contains_key("fallback") {
             ctx.insert_value("fallback", Value::none());
         }
@@ -535,19 +723,32 @@ impl PageRenderer<'_> {
 
     fn site_title(&self, lang: LangId) -> String {
         let site = self.site;
-        site.loaded.config.config.title.get(site.lang_code(lang), site.lang_code(site.default_lang)).unwrap_or_default().to_string()
+        site.loaded
+            .config
+            .config
+            .title
+            .get(site.lang_code(lang), site.lang_code(site.default_lang))
+            .unwrap_or_default()
+            .to_string()
     }
 
     fn section_title(&self, lang: LangId, section: Section) -> String {
-        self.ui_string(lang, &format!("section_{}", section.folder())).unwrap_or_else(|| section.folder().to_string())
+        self.ui_string(lang, &format!("section_{}", section.folder()))
+            .unwrap_or_else(|| section.folder().to_string())
     }
 
     fn section_feed_title(&self, lang: LangId, section: Section) -> String {
-        format!("{}: {}", self.site_title(lang), self.section_title(lang, section))
+        format!(
+            "{}: {}",
+            self.site_title(lang),
+            self.section_title(lang, section)
+        )
     }
 
     fn home_crumb(&self, lang: LangId) -> (String, String) {
-        let title = self.ui_string(lang, "home").unwrap_or_else(|| self.site_title(lang));
+        let title = self
+            .ui_string(lang, "home")
+            .unwrap_or_else(|| self.site_title(lang));
         (title, self.site.lang_url(lang, ""))
     }
 
@@ -664,7 +865,11 @@ fn ui_string(site: &ResolvedSite, lang: LangId, key: &str) -> Option<String> {
     strings
         .get(site.lang_code(lang))
         .and_then(|s| s.get(key))
-        .or_else(|| strings.get(site.lang_code(site.default_lang)).and_then(|s| s.get(key)))
+        .or_else(|| {
+            strings
+                .get(site.lang_code(site.default_lang))
+                .and_then(|s| s.get(key))
+        })
         .cloned()
 }
 
@@ -693,7 +898,12 @@ fn output_path(site: &ResolvedSite, url: &str) -> String {
 /// Redirect pages for the old URLs listed in `aliases`.
 fn alias_pages(site: &ResolvedSite, diagnostics: &mut Diagnostics) -> Vec<OutputFile> {
     let mut files = Vec::new();
-    for (id, item) in site.items.iter().enumerate() {
+    for (id, item) in site
+        .items
+        .iter()
+        .enumerate()
+        .filter(|(_, item)| item.fallback_of.is_none())
+    {
         let file = site.file(id);
         for alias in &file.front_matter.aliases {
             let clean = alias.trim().trim_start_matches('/');

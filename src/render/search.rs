@@ -29,7 +29,10 @@ pub fn search_page_url(site: &ResolvedSite, lang: LangId) -> String {
     site.lang_url(lang, "search/")
 }
 
-pub fn render_search_indexes(site: &ResolvedSite, markdown: &[RenderedMarkdown]) -> Vec<OutputFile> {
+pub fn render_search_indexes(
+    site: &ResolvedSite,
+    markdown: &[RenderedMarkdown],
+) -> Vec<OutputFile> {
     (0..site.languages.len())
         .map(|lang| {
             let entries: Vec<SearchEntry> = site
@@ -41,12 +44,18 @@ pub fn render_search_indexes(site: &ResolvedSite, markdown: &[RenderedMarkdown])
                     t: &site.file(id).front_matter.title,
                     u: &item.url,
                     s: &markdown[id].summary_text,
-                    d: item.date.map(|d| d.day.format("%Y-%m-%d").to_string()).unwrap_or_default(),
+                    d: item
+                        .date
+                        .map(|d| d.day.format("%Y-%m-%d").to_string())
+                        .unwrap_or_default(),
                     k: item.section.folder(),
                 })
                 .collect();
             let json = serde_json::to_vec(&entries).unwrap_or_else(|_| b"[]".to_vec());
-            OutputFile { path: super::output_path(site, &search_index_url(site, lang)), contents: OutputContents::Bytes(json) }
+            OutputFile {
+                path: super::output_path(site, &search_index_url(site, lang)),
+                contents: OutputContents::Bytes(json),
+            }
         })
         .collect()
 }

@@ -23,10 +23,18 @@ pub fn render_sitemap(site: &ResolvedSite) -> Vec<OutputFile> {
     };
     for lang in 0..site.languages.len() {
         let home = every_language(&|l| site.lang_url(l, ""));
-        entries.push(SitemapEntry { url: site.lang_url(lang, ""), alternates: home, lastmod: None });
+        entries.push(SitemapEntry {
+            url: site.lang_url(lang, ""),
+            alternates: home,
+            lastmod: None,
+        });
         for section in Section::ALL.into_iter().filter(|s| s.has_list()) {
             let alternates = every_language(&|l| site.section_url(l, section));
-            entries.push(SitemapEntry { url: site.section_url(lang, section), alternates, lastmod: None });
+            entries.push(SitemapEntry {
+                url: site.section_url(lang, section),
+                alternates,
+                lastmod: None,
+            });
         }
     }
     for item in site.items.iter().filter(|i| i.fallback_of.is_none()) {
@@ -36,13 +44,27 @@ pub fn render_sitemap(site: &ResolvedSite) -> Vec<OutputFile> {
             .enumerate()
             .filter_map(|(l, m)| m.map(|m| (l, site.items[m].url.clone())))
             .collect();
-        let lastmod = (item.section == Section::News).then(|| item.date.map(|d| d.day.format("%Y-%m-%d").to_string())).flatten();
-        entries.push(SitemapEntry { url: item.url.clone(), alternates, lastmod });
+        let lastmod = (item.section == Section::News)
+            .then(|| item.date.map(|d| d.day.format("%Y-%m-%d").to_string()))
+            .flatten();
+        entries.push(SitemapEntry {
+            url: item.url.clone(),
+            alternates,
+            lastmod,
+        });
     }
     for (lang, tags) in site.tags.iter().enumerate() {
-        entries.push(SitemapEntry { url: site.lang_url(lang, "tags/"), alternates: Vec::new(), lastmod: None });
+        entries.push(SitemapEntry {
+            url: site.lang_url(lang, "tags/"),
+            alternates: Vec::new(),
+            lastmod: None,
+        });
         for tag in tags.values() {
-            entries.push(SitemapEntry { url: tag.url.clone(), alternates: Vec::new(), lastmod: None });
+            entries.push(SitemapEntry {
+                url: tag.url.clone(),
+                alternates: Vec::new(),
+                lastmod: None,
+            });
         }
     }
 
@@ -51,20 +73,31 @@ pub fn render_sitemap(site: &ResolvedSite) -> Vec<OutputFile> {
     if chunks.len() <= 1 {
         files.push(urlset_file(site, "sitemap.xml", &entries));
     } else {
-        let mut index = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+        let mut index = String::from(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+        );
         for (n, chunk) in chunks.iter().enumerate() {
             let name = format!("sitemap-{}.xml", n + 1);
-            index.push_str(&format!("<sitemap><loc>{}</loc></sitemap>\n", escape(&site.permalink(&format!("{}/{name}", site.base_path)))));
+            index.push_str(&format!(
+                "<sitemap><loc>{}</loc></sitemap>\n",
+                escape(site.permalink(&format!("{}/{name}", site.base_path)))
+            ));
             files.push(urlset_file(site, &name, chunk));
         }
         index.push_str("</sitemapindex>\n");
-        files.push(OutputFile { path: "sitemap.xml".into(), contents: OutputContents::Bytes(index.into_bytes()) });
+        files.push(OutputFile {
+            path: "sitemap.xml".into(),
+            contents: OutputContents::Bytes(index.into_bytes()),
+        });
     }
     let robots = format!(
         "User-agent: *\nAllow: /\n\nSitemap: {}\n",
         site.permalink(&format!("{}/sitemap.xml", site.base_path))
     );
-    files.push(OutputFile { path: "robots.txt".into(), contents: OutputContents::Bytes(robots.into_bytes()) });
+    files.push(OutputFile {
+        path: "robots.txt".into(),
+        contents: OutputContents::Bytes(robots.into_bytes()),
+    });
     files
 }
 
@@ -72,7 +105,10 @@ fn urlset_file(site: &ResolvedSite, name: &str, entries: &[SitemapEntry]) -> Out
     let mut xml = String::with_capacity(entries.len() * 400);
     xml.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\" xmlns:xhtml=\"http://www.w3.org/1999/xhtml\">\n");
     for entry in entries {
-        xml.push_str(&format!("<url>\n<loc>{}</loc>\n", escape(&site.permalink(&entry.url))));
+        xml.push_str(&format!(
+            "<url>\n<loc>{}</loc>\n",
+            escape(site.permalink(&entry.url))
+        ));
         if let Some(lastmod) = &entry.lastmod {
             xml.push_str(&format!("<lastmod>{lastmod}</lastmod>\n"));
         }
@@ -81,16 +117,26 @@ fn urlset_file(site: &ResolvedSite, name: &str, entries: &[SitemapEntry]) -> Out
                 xml.push_str(&format!(
                     "<xhtml:link rel=\"alternate\" hreflang=\"{}\" href=\"{}\"/>\n",
                     escape(site.lang_code(*lang)),
-                    escape(&site.permalink(url))
+                    escape(site.permalink(url))
                 ));
             }
-            let default = entry.alternates.iter().find(|(l, _)| *l == site.default_lang).or(entry.alternates.first());
+            let default = entry
+                .alternates
+                .iter()
+                .find(|(l, _)| *l == site.default_lang)
+                .or(entry.alternates.first());
             if let Some((_, url)) = default {
-                xml.push_str(&format!("<xhtml:link rel=\"alternate\" hreflang=\"x-default\" href=\"{}\"/>\n", escape(&site.permalink(url))));
+                xml.push_str(&format!(
+                    "<xhtml:link rel=\"alternate\" hreflang=\"x-default\" href=\"{}\"/>\n",
+                    escape(site.permalink(url))
+                ));
             }
         }
         xml.push_str("</url>\n");
     }
     xml.push_str("</urlset>\n");
-    OutputFile { path: name.to_string(), contents: OutputContents::Bytes(xml.into_bytes()) }
+    OutputFile {
+        path: name.to_string(),
+        contents: OutputContents::Bytes(xml.into_bytes()),
+    }
 }

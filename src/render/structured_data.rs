@@ -11,12 +11,20 @@ use crate::resolve::{ItemId, LangId, ResolvedSite};
 /// close the element or open a comment, because `<`, `>` and `&` are written as `\u` escapes.
 pub fn script_safe(value: &Json) -> String {
     let text = serde_json::to_string(value).unwrap_or_else(|_| "{}".into());
-    text.replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026")
+    text.replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
 }
 
 fn publisher(site: &ResolvedSite, lang: LangId) -> Json {
     let code = site.lang_code(lang);
-    let name = site.loaded.config.config.title.get(code, site.lang_code(site.default_lang)).unwrap_or_default();
+    let name = site
+        .loaded
+        .config
+        .config
+        .title
+        .get(code, site.lang_code(site.default_lang))
+        .unwrap_or_default();
     let mut org = json!({"@type": "Organization", "name": name, "url": site.permalink(&site.lang_url(lang, ""))});
     if let Some(logo) = &site.loaded.config.config.logo {
         org["logo"] = json!(absolute(site, logo));
@@ -47,14 +55,23 @@ pub fn website(site: &ResolvedSite, lang: LangId) -> String {
         "inLanguage": site.languages[lang].locale,
         "publisher": publisher(site, lang),
     });
-    if let Some(description) = config.description.as_ref().and_then(|d| d.get(code, default)) {
+    if let Some(description) = config
+        .description
+        .as_ref()
+        .and_then(|d| d.get(code, default))
+    {
         value["description"] = json!(description);
     }
     script_safe(&value)
 }
 
 /// The JSON-LD of an item's page (None for pages, which need none).
-pub fn item(site: &ResolvedSite, id: ItemId, markdown: &[RenderedMarkdown], image: Option<&str>) -> Option<String> {
+pub fn item(
+    site: &ResolvedSite,
+    id: ItemId,
+    markdown: &[RenderedMarkdown],
+    image: Option<&str>,
+) -> Option<String> {
     let item = &site.items[id];
     let original = site.text_of(id);
     let fm = &site.file(id).front_matter;
@@ -122,7 +139,11 @@ pub fn item(site: &ResolvedSite, id: ItemId, markdown: &[RenderedMarkdown], imag
                 event["endDate"] = json!(date.iso());
             }
             if !locations.is_empty() {
-                event["location"] = if locations.len() == 1 { locations.remove(0) } else { Json::Array(locations) };
+                event["location"] = if locations.len() == 1 {
+                    locations.remove(0)
+                } else {
+                    Json::Array(locations)
+                };
             }
             let partners: Vec<Json> = item
                 .partners

@@ -151,7 +151,9 @@ impl ResolvedSite {
     /// else its version in the default (or any) language.
     pub fn page_in(&self, group: GroupId, lang: LangId) -> Option<ItemId> {
         let g = &self.groups[group];
-        g.members[lang].or(g.fallbacks[lang]).or_else(|| self.member_or_any(group, lang))
+        g.members[lang]
+            .or(g.fallbacks[lang])
+            .or_else(|| self.member_or_any(group, lang))
     }
 
     /// The item whose text a page shows: itself, or the original of a fallback page.
@@ -488,13 +490,16 @@ fn check_unique_urls(site: &mut ResolvedSite, diagnostics: &mut Diagnostics) {
 /// A page under each language an item is not translated into, showing the original text
 /// (the default language's, else any) with a notice. Never takes a URL a real item has.
 fn create_fallbacks(site: &mut ResolvedSite) {
-    let taken: std::collections::HashSet<String> = site.items.iter().map(|i| i.url.clone()).collect();
+    let taken: std::collections::HashSet<String> =
+        site.items.iter().map(|i| i.url.clone()).collect();
     for group in 0..site.groups.len() {
         for lang in 0..site.languages.len() {
             if site.groups[group].members[lang].is_some() {
                 continue;
             }
-            let Some(original) = site.member_or_any(group, lang) else { continue };
+            let Some(original) = site.member_or_any(group, lang) else {
+                continue;
+            };
             let source = &site.items[original];
             let path = match source.section {
                 Section::Pages => format!("{}/", source.slug),
@@ -524,7 +529,10 @@ fn build_lists(site: &mut ResolvedSite) {
     let in_lists = site.loaded.config.config.untranslated.in_lists;
     for (id, item) in site.items.iter().enumerate() {
         if item.fallback_of.is_none() || in_lists {
-            site.sections[item.lang].entry(item.section).or_default().push(id);
+            site.sections[item.lang]
+                .entry(item.section)
+                .or_default()
+                .push(id);
         }
     }
     for lang in 0..site.languages.len() {

@@ -81,7 +81,7 @@ impl Fixture {
         );
         f.write(
             "content/meetings/assembly.en.md",
-            "---\ntitle: General assembly\ndate: \"2999-06-01 10:00\"\ntimezone: Europe/Madrid\nlocation: Prato, Italy\npartners: [aeiti]\n---\nAgenda.\n",
+            "---\ntitle: General assembly\ndate: \"2099-06-01 10:00\"\ntimezone: Europe/Madrid\nlocation: Prato, Italy\npartners: [aeiti]\n---\nAgenda.\n",
         );
         f.write(
             "content/pages/about.en.md",

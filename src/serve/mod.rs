@@ -81,11 +81,12 @@ pub fn serve(root: &Path, options: ServeOptions) -> Result<(), String> {
                 watch_preview.rebuild(&watch_root, &options, change.touched_static);
             match event {
                 PreviewEvent::Reload { changed, .. } => {
-                    eprintln!(
-                        "rebuilt in {} ms: {} file(s) changed",
-                        elapsed.as_millis(),
-                        changed.len()
-                    )
+                    let what = match changed.as_slice() {
+                        [] => "nothing changed".to_string(),
+                        [one] => one.clone(),
+                        [first, rest @ ..] => format!("{first} and {} more", rest.len()),
+                    };
+                    eprintln!("rebuilt in {} ms: {what}", elapsed.as_millis())
                 }
                 PreviewEvent::BuildError { message } => eprint!("{message}"),
             }

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use notify_debouncer_full::notify::{RecommendedWatcher, RecursiveMode};
+use notify_debouncer_full::notify::{EventKind, RecommendedWatcher, RecursiveMode};
 use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, new_debouncer};
 
 use crate::load::is_editor_leftover;
@@ -79,6 +79,10 @@ impl SiteWatcher {
         let events = result.ok()?;
         let mut changes = ChangeSet::default();
         for event in events {
+            // Reading a file (as every rebuild does) is not a change.
+            if matches!(event.kind, EventKind::Access(_) | EventKind::Other) {
+                continue;
+            }
             for path in &event.paths {
                 let Ok(rel) = path.strip_prefix(&self.root) else {
                     continue;

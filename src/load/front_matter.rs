@@ -78,6 +78,18 @@ pub struct FrontMatter {
     /// Free-form values for themes.
     #[serde(default)]
     pub extra: Option<serde_yaml::Value>,
+
+    /// What a translation was made from (written by `herald translate`).
+    #[serde(default)]
+    pub translated_from: Option<TranslatedFrom>,
+}
+
+/// The source of a translation: its language and a digest of its translatable text at the time.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TranslatedFrom {
+    pub lang: String,
+    pub digest: String,
 }
 
 impl FrontMatter {

@@ -10,6 +10,7 @@ pub mod load;
 pub mod render;
 pub mod resolve;
 pub mod serve;
+pub mod timings;
 pub mod write;
 mod yaml;
 
@@ -34,14 +35,18 @@ pub fn resolve_site(
     root: &Path,
     options: BuildOptions,
 ) -> (Option<resolve::ResolvedSite>, Diagnostics) {
+    let timer = timings::Timer::start();
     let (loaded, mut diagnostics) = load::load_site(root);
+    timer.lap("load");
     let Some(loaded) = loaded else {
         return (None, diagnostics);
     };
     if diagnostics.has_errors() {
         return (None, diagnostics);
     }
+    let timer = timings::Timer::start();
     let site = resolve::resolve_site(loaded, options, &mut diagnostics);
+    timer.lap("resolve");
     (Some(site), diagnostics)
 }
 
@@ -81,7 +86,10 @@ pub fn build_site(
         rendered,
         mut warnings,
     } = render_site(root, options)?;
-    match write::write_site(&rendered, output) {
+    let timer = timings::Timer::start();
+    let written = write::write_site(&rendered, output);
+    timer.lap("write");
+    match written {
         Ok(summary) => Ok(BuildReport {
             output: output.to_path_buf(),
             pages: rendered.pages,

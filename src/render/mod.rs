@@ -125,6 +125,17 @@ impl PageFrame {
     }
 }
 
+/// The page numbers a pager shows: the first, the last, and two on each side of `current`.
+fn pager_window(current: usize, total: usize) -> Vec<usize> {
+    let mut pages: Vec<usize> = [1, total]
+        .into_iter()
+        .chain(current.saturating_sub(2).max(1)..=(current + 2).min(total))
+        .collect();
+    pages.sort_unstable();
+    pages.dedup();
+    pages
+}
+
 /// `en-GB` → `en_GB`, the form Open Graph uses.
 fn og_locale(locale: &str) -> String {
     locale.replace('-', "_")
@@ -132,6 +143,7 @@ fn og_locale(locale: &str) -> String {
 
 /// Renders every page of `site`. Errors of all pages are collected, not only the first.
 pub fn render_site(site: &ResolvedSite, diagnostics: &mut Diagnostics) -> RenderedSite {
+    let timer = crate::timings::Timer::start();
     let mut markdown: Vec<RenderedMarkdown> = (0..site.items.len())
         .into_par_iter()
         .map(|id| match site.items[id].fallback_of {
@@ -151,7 +163,11 @@ pub fn render_site(site: &ResolvedSite, diagnostics: &mut Diagnostics) -> Render
     for rendered in &markdown {
         diagnostics.extend(rendered.problems.iter().cloned());
     }
+    timer.lap("render: markdown");
+    let timer = crate::timings::Timer::start();
     let values = SiteValues::build(site, &markdown);
+    timer.lap("render: values");
+    let timer = crate::timings::Timer::start();
     let templates = match Templates::compile(&site.loaded.theme, site, &values.refs) {
         Ok(templates) => templates,
         Err(diagnostic) => {
@@ -165,6 +181,8 @@ pub fn render_site(site: &ResolvedSite, diagnostics: &mut Diagnostics) -> Render
         markdown: &markdown,
         templates: &templates,
     };
+    timer.lap("render: templates");
+    let timer = crate::timings::Timer::start();
     let pages = renderer.pages();
     let results: Vec<Result<OutputFile, Diagnostic>> = pages
         .par_iter()
@@ -196,6 +214,8 @@ pub fn render_site(site: &ResolvedSite, diagnostics: &mut Diagnostics) -> Render
         diagnostics.push(diagnostic);
     }
     let pages = files.len();
+    timer.lap("render: pages");
+    let timer = crate::timings::Timer::start();
     files.extend(alias_pages(site, diagnostics));
     let ui = |lang: LangId, key: &str| ui_string(site, lang, key);
     files.extend(feeds::render_feeds(site, &markdown, &ui));
@@ -203,6 +223,7 @@ pub fn render_site(site: &ResolvedSite, diagnostics: &mut Diagnostics) -> Render
     files.extend(sitemap::render_sitemap(site));
     files.extend(search::render_search_indexes(site, &markdown));
     files.extend(static_files(site));
+    timer.lap("render: other outputs");
     RenderedSite { files, pages }
 }
 
@@ -507,32 +528,7 @@ impl PageRenderer<'_> {
                 .build(),
         );
         let countries = if section == Section::Partners {
-            let mut by_country: std::collections::BTreeMap<String, Vec<ItemId>> =
-                std::collections::BTreeMap::new();
-            for &id in ids {
-                let country = site
-                    .file(id)
-                    .front_matter
-                    .country
-                    .clone()
-                    .unwrap_or_default()
-                    .to_uppercase();
-                by_country.entry(country).or_default().push(id);
-            }
-            // Partners without a country come last.
-            let unknown = by_country.remove("");
-            let groups: Vec<Value> = by_country
-                .into_iter()
-                .map(|(code, ids)| (Value::from(code), ids))
-                .chain(unknown.map(|ids| (Value::none(), ids)))
-                .map(|(code, ids)| {
-                    MapBuilder::new()
-                        .set("code", code)
-                        .set("partners", self.values.refs_of(&ids))
-                        .build()
-                })
-                .collect();
-            Value::from(groups)
+            Value::from(self.partners_by_country(lang, ids))
         } else {
             Value::none()
         };
@@ -562,6 +558,57 @@ impl PageRenderer<'_> {
             ));
         }
         frame
+    }
+
+    /// Partners grouped by country, ordered by the country's name in `lang`; those without a
+    /// country come last.
+    fn partners_by_country(&self, lang: LangId, ids: &[ItemId]) -> Vec<Value> {
+        let mut by_country: std::collections::HashMap<String, Vec<ItemId>> =
+            std::collections::HashMap::new();
+        for &id in ids {
+            let country = self
+                .site
+                .file(id)
+                .front_matter
+                .country
+                .clone()
+                .unwrap_or_default()
+                .to_uppercase();
+            by_country.entry(country).or_default().push(id);
+        }
+        let mut groups: Vec<(Option<String>, String, Vec<ItemId>)> = by_country
+            .into_iter()
+            .map(|(code, ids)| {
+                if code.is_empty() {
+                    return (None, String::new(), ids);
+                }
+                let name = self
+                    .ui_string(lang, &format!("country_{}", code.to_lowercase()))
+                    .unwrap_or_else(|| code.clone());
+                (Some(name), code, ids)
+            })
+            .collect();
+        groups.sort_by(|a, b| match (&a.0, &b.0) {
+            (Some(x), Some(y)) => slug::slugify(x).cmp(&slug::slugify(y)),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => std::cmp::Ordering::Equal,
+        });
+        groups
+            .into_iter()
+            .map(|(name, code, ids)| {
+                let code = if code.is_empty() {
+                    Value::none()
+                } else {
+                    Value::from(code)
+                };
+                MapBuilder::new()
+                    .set("code", code)
+                    .set("name", name.map_or_else(Value::none, Value::from))
+                    .set("partners", self.values.refs_of(&ids))
+                    .build()
+            })
+            .collect()
     }
 
     fn home_frame(&self, lang: LangId, ctx: &mut Context) -> PageFrame {
@@ -788,12 +835,18 @@ impl PageRenderer<'_> {
         let start = ((number - 1) * per_page).min(ids.len());
         let end = (start + per_page).min(ids.len());
         let url_of = |n: usize| ResolvedSite::pager_url(first_url, n);
-        let pages: Vec<Value> = (1..=total_pages)
-            .map(|n| {
+        // A window of page numbers, not all of them: a list of 1000 pages must not link 1000
+        // pages from each of its pages.
+        let window = pager_window(number, total_pages);
+        let pages: Vec<Value> = window
+            .iter()
+            .enumerate()
+            .map(|(i, &n)| {
                 MapBuilder::new()
                     .set("number", n)
                     .set("url", url_of(n))
                     .set("current", n == number)
+                    .set("gap_before", i > 0 && window[i - 1] + 1 != n)
                     .build()
             })
             .collect();
@@ -974,4 +1027,20 @@ fn static_files(site: &ResolvedSite) -> Vec<OutputFile> {
         }
     }
     files
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pager_window;
+
+    #[test]
+    fn pagers_show_a_window() {
+        assert_eq!(pager_window(1, 1), vec![1]);
+        assert_eq!(pager_window(1, 3), vec![1, 2, 3]);
+        assert_eq!(
+            pager_window(500, 1000),
+            vec![1, 498, 499, 500, 501, 502, 1000]
+        );
+        assert_eq!(pager_window(1000, 1000), vec![1, 998, 999, 1000]);
+    }
 }

@@ -6,7 +6,8 @@
   if (!box || !form || !window.fetch) return;
   var input = form.querySelector("input[name=q]"), status = document.getElementById("search-status"),
     list = document.getElementById("search-results"), data = box.dataset, index = null, loading = null, timer = 0;
-  var dateFormat = null;
+  /* dates as herald writes them: the 1st of each month of 2000, from the page */
+  var months = (data.months || "").split("|"), dateFormat = null;
   try {
     dateFormat = new Intl.DateTimeFormat(data.locale || document.documentElement.lang, { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" });
   } catch (e) { /* dates are shown as written */ }
@@ -41,6 +42,10 @@
   function formatDate(iso) {
     var m = /^(\d{4})-(\d{2})-(\d{2})/.exec(iso || "");
     if (!m) return iso;
+    var pattern = months.length === 12 && months[+m[2] - 1];
+    if (pattern && pattern.indexOf("2000") >= 0) {
+      return pattern.replace("2000", m[1]).replace(/(^|\D)1(?!\d)/, "$1" + (+m[3]));
+    }
     return dateFormat ? dateFormat.format(new Date(Date.UTC(+m[1], +m[2] - 1, +m[3]))) : m[0];
   }
   function el(tag, cls, text) {

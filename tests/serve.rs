@@ -237,3 +237,41 @@ fn http_details() {
     let (status, _) = request(&server, "GET", "/en/");
     assert_eq!(status, 200);
 }
+
+/// A real browser sees an edit without any action. Needs Chromium and playwright-core
+/// (`.ci/run` installs both); skipped, saying so, where they are missing.
+#[test]
+fn a_browser_reloads_after_an_edit() {
+    let browser_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let has_node = Command::new("node")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !std::path::Path::new(&chromium).exists()
+        || !has_node
+        || !browser_dir.join("node_modules/playwright-core").exists()
+    {
+        eprintln!(
+            "SKIPPED a_browser_reloads_after_an_edit: needs {chromium}, node and tests/browser/node_modules \
+             (apt-get install chromium; cd tests/browser && npm install)"
+        );
+        return;
+    }
+    let fixture = Fixture::small();
+    let server = start(&fixture);
+    let output = Command::new("node")
+        .arg(browser_dir.join("reload.mjs"))
+        .arg(format!("http://{}/en/news/later/", server.address))
+        .arg(fixture.path("content/news/later.en.md"))
+        .arg("Text written while the browser was watching")
+        .current_dir(&browser_dir)
+        .output()
+        .expect("run node");
+    assert!(
+        output.status.success(),
+        "the browser did not see the edit:\n{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

@@ -140,7 +140,32 @@ fn site_value(site: &ResolvedSite, lang: LangId, languages: &Value) -> Value {
                 .as_ref()
                 .map_or_else(Value::none, Value::from_serializable),
         )
+        .set(
+            "logo",
+            config.logo.as_deref().map_or_else(Value::none, |logo| {
+                Value::from(item_asset_url(site, &format!("{}/", site.base_path), logo))
+            }),
+        )
+        .set("feed_url", super::feeds::feed_url(site, lang, None))
+        .set(
+            "favicon",
+            favicon(site).map_or_else(Value::none, Value::from),
+        )
         .build()
+}
+
+/// The site's icon: a `favicon.svg`, `.png` or `.ico` at the root of `static/` (or the theme's).
+fn favicon(site: &ResolvedSite) -> Option<String> {
+    ["favicon.svg", "favicon.png", "favicon.ico"]
+        .into_iter()
+        .find(|name| {
+            site.loaded
+                .theme
+                .static_files
+                .iter()
+                .any(|f| f.output_path == *name)
+        })
+        .map(|name| format!("{}/{name}", site.base_path))
 }
 
 /// A URL written in front matter: relative ones are relative to the item's own URL (bundle

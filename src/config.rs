@@ -4,6 +4,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use indexmap::IndexMap;
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 use crate::diagnostics::{Diagnostic, Location, did_you_mean_hint};
@@ -11,7 +12,7 @@ use crate::yaml::yaml_diagnostic;
 
 pub const CONFIG_FILE: &str = "site.yaml";
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SiteConfig {
     pub title: Localized,
@@ -40,6 +41,7 @@ pub struct SiteConfig {
     pub untranslated: UntranslatedConfig,
     /// Free-form values for themes.
     #[serde(default)]
+    #[schemars(with = "Option<serde_json::Value>")]
     pub extra: Option<serde_yaml::Value>,
 }
 
@@ -53,7 +55,7 @@ fn default_feed_limit() -> usize {
     20
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LanguageConfig {
     pub name: String,
@@ -64,7 +66,7 @@ pub struct LanguageConfig {
     pub direction: Direction,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Direction {
     #[default]
@@ -82,7 +84,7 @@ impl Direction {
 }
 
 /// A text given once for all languages, or per language.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum Localized {
     Same(String),
@@ -109,7 +111,7 @@ impl Localized {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MenuEntry {
     pub name: String,
@@ -124,7 +126,7 @@ pub struct MenuEntry {
     pub url: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UntranslatedConfig {
     /// Where the language switcher (and internal links) lead for a missing translation.
@@ -144,7 +146,7 @@ impl Default for UntranslatedConfig {
     }
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum UntranslatedTarget {
     /// A page in the visitor's language with the original text and a notice.
@@ -154,7 +156,7 @@ pub enum UntranslatedTarget {
     Section,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FundingConfig {
     #[serde(default)]

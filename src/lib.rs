@@ -11,6 +11,7 @@ pub mod render;
 pub mod resolve;
 pub mod serve;
 pub mod timings;
+pub mod workflow;
 pub mod write;
 mod yaml;
 

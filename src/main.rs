@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 use codespan_reporting::term::termcolor::{ColorChoice, StandardStream};
 
 use herald::diagnostics::{Diagnostic, MAX_REPORTED};
+use herald::workflow::cli as workflow;
 use herald::{BuildOptions, build_site};
 
 #[derive(Parser)]
@@ -51,12 +52,24 @@ enum Command {
         #[arg(long, short = 'p', default_value_t = 1111)]
         port: u16,
     },
+    /// Create a content file from its type's archetype and print its path.
+    New(workflow::NewArgs),
+    /// Create the translation of a content file, or record that one is up to date (--refresh).
+    Translate(workflow::TranslateArgs),
+    /// Show which items are translated, missing or out of date, per language.
+    Status(workflow::StatusArgs),
+    /// Write JSON Schemas of the front matter and of site.yaml, for editors.
+    Schema(workflow::SchemaArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Serve { bind, port } => serve(&cli.root, bind, port),
+        Command::New(args) => workflow::new(&cli.root, args),
+        Command::Translate(args) => workflow::translate_command(&cli.root, args),
+        Command::Status(args) => workflow::status(&cli.root, args),
+        Command::Schema(args) => workflow::schema(&cli.root, args),
         Command::Build {
             drafts,
             future,

@@ -3,12 +3,13 @@
 use std::fmt;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime};
+use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer};
 
 use super::Section;
 
 /// Every key an item may carry; which ones a section accepts is checked by [`FrontMatter::misplaced_keys`].
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FrontMatter {
     pub title: String,
@@ -77,6 +78,7 @@ pub struct FrontMatter {
 
     /// Free-form values for themes.
     #[serde(default)]
+    #[schemars(with = "Option<serde_json::Value>")]
     pub extra: Option<serde_yaml::Value>,
 
     /// What a translation was made from (written by `herald translate`).
@@ -85,7 +87,7 @@ pub struct FrontMatter {
 }
 
 /// The source of a translation: its language and a digest of its translatable text at the time.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TranslatedFrom {
     pub lang: String,
@@ -127,7 +129,7 @@ impl FrontMatter {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ImageSpec {
     pub src: String,
@@ -137,7 +139,7 @@ pub struct ImageSpec {
     pub caption: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum MeetingKind {
     Meeting,
@@ -146,7 +148,7 @@ pub enum MeetingKind {
     Conference,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum MeetingStatus {
     Scheduled,
@@ -155,7 +157,7 @@ pub enum MeetingStatus {
     MovedOnline,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum PartnerRole {
     Coordinator,
@@ -205,6 +207,25 @@ impl DateSpec {
             }
         }
         None
+    }
+}
+
+/// What [`DateSpec::parse`] accepts, as a pattern for JSON Schema: a day, a day and a time, or
+/// an instant with an offset.
+pub const DATE_PATTERN: &str = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([ T]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]+)?)?(Z|[+-][0-9]{2}:[0-9]{2})?)?$";
+
+impl JsonSchema for DateSpec {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Date".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "pattern": DATE_PATTERN,
+            "description": "A date such as 2020-06-30, 2020-06-30 10:00 (in the item's timezone) or 2020-06-30T10:00:00+02:00",
+            "examples": ["2020-06-30", "2020-06-30 10:00", "2020-06-30T10:00:00+02:00"]
+        })
     }
 }
 

@@ -29,6 +29,9 @@ pub fn schema_file_name(section: Section) -> String {
     format!("{}.schema.json", section.folder())
 }
 
+/// A slug load accepts: not empty, no `/`, `\`, `?`, `#` or space, not starting with a dot.
+const SLUG_PATTERN: &str = r"^[^/\\?# .][^/\\?# ]*$";
+
 /// The schema of `site.yaml`'s file name.
 pub const SITE_SCHEMA_FILE: &str = "site.schema.json";
 
@@ -53,6 +56,14 @@ pub fn front_matter_schema(section: Section) -> Value {
     if let Some(properties) = schema["properties"].as_object_mut() {
         for key in &refused {
             properties.remove(*key);
+        }
+        // What load checks beyond the types: a title with text, a slug that is one path
+        // segment.
+        if let Some(title) = properties.get_mut("title") {
+            title["minLength"] = json!(1);
+        }
+        if let Some(slug) = properties.get_mut("slug") {
+            slug["pattern"] = json!(SLUG_PATTERN);
         }
         if let Some(timezone) = properties.get_mut("timezone") {
             let mut names: Vec<Value> = chrono_tz::TZ_VARIANTS

@@ -157,3 +157,24 @@ impl Fixture {
 pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
+
+impl Fixture {
+    /// Copies every file under `from` into the site, at the same relative path (replacing
+    /// the site's own), except the names in `skip`.
+    pub fn copy_tree(&self, from: &Path, skip: &[&str]) {
+        for entry in walkdir::WalkDir::new(from)
+            .into_iter()
+            .filter_map(Result::ok)
+        {
+            if !entry.file_type().is_file() {
+                continue;
+            }
+            let rel = entry.path().strip_prefix(from).expect("under from");
+            if skip.iter().any(|s| rel == Path::new(s)) {
+                continue;
+            }
+            let rel = rel.to_string_lossy().replace('\\', "/");
+            self.write_bytes(&rel, &std::fs::read(entry.path()).expect("read"));
+        }
+    }
+}

@@ -36,8 +36,17 @@ pub fn resolve_site(
     root: &Path,
     options: BuildOptions,
 ) -> (Option<resolve::ResolvedSite>, Diagnostics) {
+    resolve_site_with(root, options, &mut load::ContentCache::new())
+}
+
+/// [`resolve_site`], re-reading only the content files that changed since `cache` was filled.
+pub fn resolve_site_with(
+    root: &Path,
+    options: BuildOptions,
+    cache: &mut load::ContentCache,
+) -> (Option<resolve::ResolvedSite>, Diagnostics) {
     let timer = timings::Timer::start();
-    let (loaded, mut diagnostics) = load::load_site(root);
+    let (loaded, mut diagnostics) = load::load_site_with(root, cache);
     timer.lap("load");
     let Some(loaded) = loaded else {
         return (None, diagnostics);
@@ -60,12 +69,29 @@ pub struct RenderedBuild {
 /// Loads, resolves and renders the site in `root`, without writing anything. On error, every
 /// diagnostic of the run, sorted by file.
 pub fn render_site(root: &Path, options: BuildOptions) -> Result<RenderedBuild, Diagnostics> {
-    let (site, mut diagnostics) = resolve_site(root, options);
+    render_site_with(root, options, &mut BuildCache::default())
+}
+
+/// What one build keeps for the next one in the same process (`serve`): the content files read
+/// and the pieces rendered. A build with a cache gives exactly what a build without one gives.
+#[derive(Default)]
+pub struct BuildCache {
+    pub content: load::ContentCache,
+    pub render: render::cache::RenderCache,
+}
+
+/// [`render_site`], reusing what did not change since `cache` was filled.
+pub fn render_site_with(
+    root: &Path,
+    options: BuildOptions,
+    cache: &mut BuildCache,
+) -> Result<RenderedBuild, Diagnostics> {
+    let (site, mut diagnostics) = resolve_site_with(root, options, &mut cache.content);
     let Some(site) = site else {
         diagnostics.sort();
         return Err(diagnostics);
     };
-    let rendered = render::render_site(&site, &mut diagnostics);
+    let rendered = render::render_site_with(&site, &mut diagnostics, &mut cache.render);
     diagnostics.sort();
     if diagnostics.has_errors() {
         return Err(diagnostics);

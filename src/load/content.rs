@@ -1,5 +1,6 @@
 //! Finding the content files of a site and reading each into a [`ContentFile`].
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -72,6 +73,41 @@ impl ContentFile {
     }
 }
 
+/// Content files of earlier loads, by path, with the modification time and size they had, so
+/// that `serve` re-reads only the files that changed.
+#[derive(Default)]
+pub struct ContentCache {
+    files: HashMap<PathBuf, CachedFile>,
+    /// The configuration they were read with (languages decide how file names are read).
+    config: Option<Arc<str>>,
+}
+
+struct CachedFile {
+    stamp: (Option<std::time::SystemTime>, u64),
+    file: Arc<ContentFile>,
+}
+
+impl ContentCache {
+    pub fn new() -> ContentCache {
+        ContentCache::default()
+    }
+
+    /// Drops everything when the configuration changed.
+    pub fn check_config(&mut self, config_source: &Arc<str>) {
+        if self.config.as_deref() != Some(&**config_source) {
+            self.files.clear();
+            self.config = Some(config_source.clone());
+        }
+    }
+
+    /// Forgets `paths`, so that they are read again even if their time stamps look the same.
+    pub fn forget(&mut self, paths: &[PathBuf]) {
+        for path in paths {
+            self.files.remove(path);
+        }
+    }
+}
+
 /// A file that lives in a bundle beside its `index.<lang>.md` (an image, a PDF).
 #[derive(Debug, Clone)]
 pub struct BundleAsset {
@@ -95,7 +131,8 @@ pub fn load_content(
     root: &Path,
     config: &SiteConfig,
     diagnostics: &mut Diagnostics,
-) -> (Vec<ContentFile>, Vec<BundleAsset>) {
+    cache: &mut ContentCache,
+) -> (Vec<Arc<ContentFile>>, Vec<BundleAsset>) {
     let content_dir = root.join("content");
     if !content_dir.is_dir() {
         return (Vec::new(), Vec::new());
@@ -124,30 +161,48 @@ pub fn load_content(
         if !entry.file_type().is_file() {
             continue;
         }
+        let stamp = entry.metadata().ok().map(|m| (m.modified().ok(), m.len()));
         let path = entry.into_path();
         if path.extension().is_some_and(|e| e == "md") {
-            markdown.push(path);
+            markdown.push((path, stamp));
         } else {
             others.push(path);
         }
     }
 
-    let results: Vec<Result<ContentFile, Vec<Diagnostic>>> = markdown
+    // Files unchanged since the last load of this cache are handed on as they are.
+    let results: Vec<Result<Arc<ContentFile>, Vec<Diagnostic>>> = markdown
         .par_iter()
-        .map(|path| read_content_file(root, &content_dir, path, config))
+        .map(|(path, stamp)| match (cache.files.get(path), stamp) {
+            (Some(cached), Some(stamp)) if cached.stamp == *stamp => Ok(cached.file.clone()),
+            _ => read_content_file(root, &content_dir, path, config).map(Arc::new),
+        })
         .collect();
     let mut files = Vec::with_capacity(results.len());
-    for result in results {
+    let mut cached = HashMap::with_capacity(results.len());
+    for ((path, stamp), result) in markdown.into_iter().zip(results) {
         match result {
-            Ok(file) => files.push(file),
+            Ok(file) => {
+                if let Some(stamp) = stamp {
+                    cached.insert(
+                        path,
+                        CachedFile {
+                            stamp,
+                            file: file.clone(),
+                        },
+                    );
+                }
+                files.push(file);
+            }
             Err(problems) => diagnostics.extend(problems),
         }
     }
+    cache.files = cached;
 
     // Bundle folders by path, so that finding a file's bundle does not scan every item.
     let bundles: std::collections::HashMap<&Path, &ContentFile> = files
         .iter()
-        .filter_map(|f| f.bundle_dir.as_deref().map(|dir| (dir, f)))
+        .filter_map(|f| f.bundle_dir.as_deref().map(|dir| (dir, f.as_ref())))
         .collect();
     let mut assets = Vec::new();
     for path in others {

@@ -9,8 +9,9 @@ mod theme;
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-pub use content::{BundleAsset, ContentFile, load_content};
+pub use content::{BundleAsset, ContentCache, ContentFile, load_content};
 pub use front_matter::FrontMatter;
 pub use theme::{StaticFile, StaticSource, TemplateSource, Theme, UiStrings, load_theme};
 
@@ -59,13 +60,20 @@ impl Section {
 pub struct LoadedSite {
     pub root: PathBuf,
     pub config: LoadedConfig,
-    pub content: Vec<ContentFile>,
+    /// Shared, so that a rebuild hands unchanged files on without copying them.
+    pub content: Vec<Arc<ContentFile>>,
     pub assets: Vec<BundleAsset>,
     pub theme: Theme,
 }
 
 /// Loads the site in `root`. Returns the diagnostics (errors and warnings) of this stage.
 pub fn load_site(root: &Path) -> (Option<LoadedSite>, Diagnostics) {
+    load_site_with(root, &mut ContentCache::new())
+}
+
+/// Loads the site in `root`, re-reading only the content files that changed since `cache` was
+/// filled.
+pub fn load_site_with(root: &Path, cache: &mut ContentCache) -> (Option<LoadedSite>, Diagnostics) {
     let mut diagnostics = Diagnostics::new();
     let config = match load_config(root) {
         Ok(config) => config,
@@ -79,7 +87,10 @@ pub fn load_site(root: &Path) -> (Option<LoadedSite>, Diagnostics) {
         let mut content_diagnostics = Diagnostics::new();
         let result = rayon::join(
             || load_theme(root, &config, &mut theme_diagnostics),
-            || load_content(root, &config.config, &mut content_diagnostics),
+            || {
+                cache.check_config(&config.source);
+                load_content(root, &config.config, &mut content_diagnostics, cache)
+            },
         );
         diagnostics.extend(theme_diagnostics);
         diagnostics.extend(content_diagnostics);

@@ -60,13 +60,13 @@ pub fn render_calendars(
         };
         files.push(OutputFile {
             path: super::output_path(site, &language_calendar_url(site, lang)),
-            contents: OutputContents::Bytes(writer.calendar(&name, &meetings).into_bytes()),
+            contents: OutputContents::text(writer.calendar(&name, &meetings)),
         });
         for &id in &meetings {
             let name = format!("{title}: {}", site.file(id).front_matter.title);
             files.push(OutputFile {
                 path: super::output_path(site, &meeting_calendar_url(site, id)),
-                contents: OutputContents::Bytes(writer.calendar(&name, &[id]).into_bytes()),
+                contents: OutputContents::text(writer.calendar(&name, &[id])),
             });
         }
     }

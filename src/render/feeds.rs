@@ -117,7 +117,7 @@ impl Feed<'_> {
         xml.push_str("</feed>\n");
         OutputFile {
             path: super::output_path(site, self_url),
-            contents: OutputContents::Bytes(xml.into_bytes()),
+            contents: OutputContents::text(xml),
         }
     }
 
@@ -151,12 +151,12 @@ impl Feed<'_> {
         if !rendered.summary.is_empty() {
             xml.push_str(&format!(
                 "<summary type=\"html\">{}</summary>\n",
-                escape(&rendered.summary)
+                escape(&*rendered.summary)
             ));
         }
         xml.push_str(&format!(
             "<content type=\"html\">{}</content>\n</entry>\n",
-            escape(&rendered.html)
+            escape(&*rendered.html)
         ));
     }
 }

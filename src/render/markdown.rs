@@ -1,6 +1,7 @@
 //! Markdown to HTML with pulldown-cmark: heading ids, internal links, summaries.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd, html};
 
@@ -10,10 +11,13 @@ use crate::resolve::{ItemId, LinkResolution, ResolvedSite, parse_internal_link};
 /// The HTML of an item's body and its summary.
 #[derive(Debug, Clone, Default)]
 pub struct RenderedMarkdown {
-    pub html: String,
-    pub summary: String,
+    pub html: Arc<str>,
+    pub summary: Arc<str>,
     /// The summary as plain text, for `<meta name="description">`, feeds and search.
-    pub summary_text: String,
+    pub summary_text: Arc<str>,
+    /// Every internal link and where it led, so that a later build can tell whether this
+    /// rendering still holds.
+    pub links: Vec<(String, LinkResolution)>,
     pub problems: Vec<Diagnostic>,
 }
 
@@ -35,6 +39,7 @@ pub fn render_item_markdown(site: &ResolvedSite, item: ItemId) -> RenderedMarkdo
     let lang = site.items[item].lang;
     let languages: Vec<&str> = site.languages.iter().map(|l| l.code.as_str()).collect();
     let mut problems = Vec::new();
+    let mut links = Vec::new();
     let mut events: Vec<Event> = Vec::new();
     let mut heading: Option<(usize, HeadingLevel)> = None;
     let mut used_ids = HashSet::new();
@@ -55,38 +60,40 @@ pub fn render_item_markdown(site: &ResolvedSite, item: ItemId) -> RenderedMarkdo
                     crate::diagnostics::Location::at(&file.path, line, column)
                 };
                 let dest = match parse_internal_link(&dest_url, &languages) {
-                    Some(target) => match site.resolve_link(&target, lang) {
-                        LinkResolution::Found(url) => url,
-                        LinkResolution::OtherLanguage { url, lang: other } => {
-                            problems.push(file.warning(
+                    Some(target) => {
+                        match record(&mut links, &dest_url, site.resolve_link(&target, lang)) {
+                            LinkResolution::Found(url) => url,
+                            LinkResolution::OtherLanguage { url, lang: other } => {
+                                problems.push(file.warning(
                                 location(),
                                 format!(
                                     "`{dest_url}` is not translated into {}; the link leads to its {other} version",
                                     site.lang_code(lang)
                                 ),
                             ));
-                            url
-                        }
-                        LinkResolution::Unpublished => {
-                            problems.push(
+                                url
+                            }
+                            LinkResolution::Unpublished => {
+                                problems.push(
                                 file.error(location(), format!("the link `{dest_url}` leads to an item that is not published"))
                                     .with_hint("it is a draft or dated in the future; link to it once it is published"),
                             );
-                            String::new()
-                        }
-                        LinkResolution::Missing => {
-                            let hint = crate::diagnostics::did_you_mean(&target.key, site.link_keys())
+                                String::new()
+                            }
+                            LinkResolution::Missing => {
+                                let hint = crate::diagnostics::did_you_mean(&target.key, site.link_keys())
                                 .map(|key| format!("did you mean `@/{key}.md`?"))
                                 .unwrap_or_else(|| {
                                     "internal links name a file under content/ without its language: `@/news/kick-off.md`".to_string()
                                 });
-                            problems.push(
+                                problems.push(
                                 file.error(location(), format!("broken internal link: there is no content file for `{dest_url}`"))
                                     .with_hint(hint),
                             );
-                            String::new()
+                                String::new()
+                            }
                         }
-                    },
+                    }
                     None => String::new(),
                 };
                 Event::Start(Tag::Link {
@@ -146,11 +153,33 @@ pub fn render_item_markdown(site: &ResolvedSite, item: ItemId) -> RenderedMarkdo
     html::push_html(&mut summary, summary_events.iter().cloned());
     let summary_text = plain_text(&summary_events);
     RenderedMarkdown {
-        html: out,
-        summary,
-        summary_text,
+        html: Arc::from(out),
+        summary: Arc::from(summary),
+        summary_text: Arc::from(summary_text),
+        links,
         problems,
     }
+}
+
+/// Notes where a link led, and passes the resolution on.
+fn record(
+    links: &mut Vec<(String, LinkResolution)>,
+    dest: &str,
+    resolution: LinkResolution,
+) -> LinkResolution {
+    links.push((dest.to_string(), resolution.clone()));
+    resolution
+}
+
+/// Whether every internal link of `rendered` still leads where it led (then the rendering of
+/// an unchanged file can be reused).
+pub fn links_unchanged(site: &ResolvedSite, item: ItemId, rendered: &RenderedMarkdown) -> bool {
+    let languages: Vec<&str> = site.languages.iter().map(|l| l.code.as_str()).collect();
+    let lang = site.items[item].lang;
+    rendered.links.iter().all(|(dest, before)| {
+        parse_internal_link(dest, &languages)
+            .is_some_and(|target| site.resolve_link(&target, lang) == *before)
+    })
 }
 
 /// The text of `events`, without markup, on one line.

@@ -4,6 +4,7 @@
 //! [`ResolvedSite`] only; it never walks the whole site for one page (every list a page needs
 //! was computed by **resolve**) and never touches the disk.
 
+pub mod cache;
 mod calendar;
 pub mod dates;
 mod feeds;
@@ -14,22 +15,34 @@ mod structured_data;
 mod templates;
 mod values;
 
+use std::sync::Arc;
+
 use rayon::prelude::*;
 use tera::{Context, Value};
 
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::load::{Section, StaticSource};
 use crate::resolve::{ItemId, LangId, ResolvedSite};
+use cache::{CachedMarkdown, ItemKey, RenderCache};
 pub use markdown::{RenderedMarkdown, render_item_markdown};
+use std::collections::HashMap;
+use std::hash::Hash;
 pub use templates::Templates;
 use values::{MapBuilder, SiteValues};
 
 /// What one output file holds.
 #[derive(Debug, Clone)]
 pub enum OutputContents {
-    Bytes(Vec<u8>),
+    /// Shared, so that a rebuild can hand on a page it did not need to render again.
+    Bytes(Arc<Vec<u8>>),
     CopyOf(std::path::PathBuf),
     BuiltIn(&'static [u8]),
+}
+
+impl OutputContents {
+    pub fn text(text: String) -> OutputContents {
+        OutputContents::Bytes(Arc::new(text.into_bytes()))
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -45,6 +58,8 @@ pub struct RenderedSite {
     pub files: Vec<OutputFile>,
     /// How many of the files are HTML pages.
     pub pages: usize,
+    /// How many pages were handed on from the previous build instead of being rendered.
+    pub reused_pages: usize,
 }
 
 /// A language switcher entry: language, URL, whether the page exists in that language.
@@ -72,7 +87,16 @@ enum Page {
     LanguageChooser,
 }
 
+#[derive(Hash)]
+enum JsonLd {
+    None,
+    Item(ItemId),
+    Website(LangId),
+}
+
 /// What a kind of page decides; the variables every template receives are built from it.
+/// Together with `deps` it is also what the page's fingerprint is made of.
+#[derive(Hash)]
 struct PageFrame {
     lang: LangId,
     template: &'static str,
@@ -90,10 +114,16 @@ struct PageFrame {
     /// Absolute URL of the page's image.
     image: Option<String>,
     og_type: &'static str,
-    jsonld: Option<String>,
+    /// Which schema.org description the page gets; built only when the page is rendered.
+    jsonld: JsonLd,
     /// `(title, url)` of feeds besides the language's own.
     feeds: Vec<(String, String)>,
     robots: Option<&'static str>,
+    /// The items whose values the page shows.
+    deps: Vec<ItemId>,
+    /// Anything else the page shows that the fields above do not cover (pager numbers, tag
+    /// counts).
+    extra: u64,
 }
 
 impl PageFrame {
@@ -118,11 +148,23 @@ impl PageFrame {
             description: None,
             image: None,
             og_type: "website",
-            jsonld: None,
+            jsonld: JsonLd::None,
             feeds: Vec::new(),
             robots: None,
+            deps: Vec::new(),
+            extra: 0,
         }
     }
+}
+
+/// The items on page `number` (1-based) of a list.
+fn page_slice(ids: &[ItemId], number: usize, per_page: usize) -> &[ItemId] {
+    let start = number
+        .saturating_sub(1)
+        .saturating_mul(per_page)
+        .min(ids.len());
+    let end = start.saturating_add(per_page).min(ids.len());
+    &ids[start..end]
 }
 
 /// The page numbers a pager shows: the first, the last, and two on each side of `current`.
@@ -143,12 +185,31 @@ fn og_locale(locale: &str) -> String {
 
 /// Renders every page of `site`. Errors of all pages are collected, not only the first.
 pub fn render_site(site: &ResolvedSite, diagnostics: &mut Diagnostics) -> RenderedSite {
+    render_site_with(site, diagnostics, &mut RenderCache::new())
+}
+
+/// Renders every page of `site`, reusing from `cache` whatever the changes since the build that
+/// filled it did not touch, and leaving this build's pieces in it.
+pub fn render_site_with(
+    site: &ResolvedSite,
+    diagnostics: &mut Diagnostics,
+    cache: &mut RenderCache,
+) -> RenderedSite {
     let timer = crate::timings::Timer::start();
-    let mut markdown: Vec<RenderedMarkdown> = (0..site.items.len())
-        .into_par_iter()
-        .map(|id| match site.items[id].fallback_of {
+    let keys: Vec<ItemKey> = (0..site.items.len())
+        .map(|id| ItemKey::of(site, id))
+        .collect();
+    let markdown_versions = render_all_markdown(site, &keys, cache);
+    let mut markdown: Vec<RenderedMarkdown> = keys
+        .iter()
+        .enumerate()
+        .map(|(id, key)| match site.items[id].fallback_of {
             Some(_) => RenderedMarkdown::default(),
-            None => render_item_markdown(site, id),
+            None => cache
+                .markdown
+                .get(key)
+                .map(|m| m.rendered.clone())
+                .unwrap_or_default(),
         })
         .collect();
     // Fallback pages show their original's text, rendered once.
@@ -165,36 +226,70 @@ pub fn render_site(site: &ResolvedSite, diagnostics: &mut Diagnostics) -> Render
     }
     timer.lap("render: markdown");
     let timer = crate::timings::Timer::start();
-    let values = SiteValues::build(site, &markdown);
+    let values = SiteValues::build(site, &markdown, &markdown_versions, &keys, cache);
     timer.lap("render: values");
     let timer = crate::timings::Timer::start();
-    let templates = match Templates::compile(&site.loaded.theme, site, &values.refs) {
-        Ok(templates) => templates,
-        Err(diagnostic) => {
-            diagnostics.push(diagnostic);
-            return RenderedSite::default();
-        }
+    let theme_fingerprint = theme_fingerprint(site);
+    let templates = match &cache.templates {
+        Some((fingerprint, templates)) if *fingerprint == theme_fingerprint => templates.clone(),
+        _ => match Templates::compile(&site.loaded.theme, site) {
+            Ok(templates) => {
+                let templates = Arc::new(templates);
+                cache.templates = Some((theme_fingerprint, templates.clone()));
+                cache.pages.clear();
+                templates
+            }
+            Err(diagnostic) => {
+                cache.templates = None;
+                diagnostics.push(diagnostic);
+                return RenderedSite::default();
+            }
+        },
     };
+    templates.set_items(site, &values.refs);
+    // `get_item` can show any item on any page: then no page can be trusted to be unchanged.
+    let no_pages = HashMap::new();
     let renderer = PageRenderer {
         site,
         values: &values,
         markdown: &markdown,
+        markdown_versions: &markdown_versions,
         templates: &templates,
+        previous: if templates.uses_get_item() {
+            &no_pages
+        } else {
+            &cache.pages
+        },
+        common: common_fingerprints(site, theme_fingerprint),
     };
     timer.lap("render: templates");
     let timer = crate::timings::Timer::start();
     let pages = renderer.pages();
-    let results: Vec<Result<OutputFile, Diagnostic>> = pages
+    let results: Vec<Result<(OutputFile, u64), Diagnostic>> = pages
         .par_iter()
         .map(|&page| renderer.render(page))
         .collect();
     let mut files = Vec::with_capacity(results.len() + site.loaded.theme.static_files.len());
+    let mut rendered_pages = HashMap::with_capacity(results.len());
+    let mut reused_pages = 0;
     // A broken template fails every page that uses it: report each place in a template once,
     // naming the first page, and count the others.
     let mut failures: Vec<(Diagnostic, usize)> = Vec::new();
     for result in results {
         match result {
-            Ok(file) => files.push(file),
+            Ok((file, fingerprint)) => {
+                if let OutputContents::Bytes(bytes) = &file.contents {
+                    if renderer
+                        .previous
+                        .get(&file.path)
+                        .is_some_and(|(_, old)| Arc::ptr_eq(old, bytes))
+                    {
+                        reused_pages += 1;
+                    }
+                    rendered_pages.insert(file.path.clone(), (fingerprint, bytes.clone()));
+                }
+                files.push(file);
+            }
             Err(diagnostic) => match failures
                 .iter_mut()
                 .find(|(d, _)| d.location == diagnostic.location)
@@ -214,6 +309,7 @@ pub fn render_site(site: &ResolvedSite, diagnostics: &mut Diagnostics) -> Render
         diagnostics.push(diagnostic);
     }
     let pages = files.len();
+    cache.pages = rendered_pages;
     timer.lap("render: pages");
     let timer = crate::timings::Timer::start();
     files.extend(alias_pages(site, diagnostics));
@@ -224,14 +320,112 @@ pub fn render_site(site: &ResolvedSite, diagnostics: &mut Diagnostics) -> Render
     files.extend(search::render_search_indexes(site, &markdown));
     files.extend(static_files(site));
     timer.lap("render: other outputs");
-    RenderedSite { files, pages }
+    RenderedSite {
+        files,
+        pages,
+        reused_pages,
+    }
 }
 
 struct PageRenderer<'a> {
     site: &'a ResolvedSite,
     values: &'a SiteValues,
     markdown: &'a [RenderedMarkdown],
+    markdown_versions: &'a [u64],
     templates: &'a Templates,
+    /// The pages of the previous build, by output path, with their fingerprints.
+    previous: &'a HashMap<String, (u64, Arc<Vec<u8>>)>,
+    /// Per language: everything every page of that language depends on.
+    common: Vec<u64>,
+}
+
+/// Renders the Markdown of every item whose text or link targets changed since the build that
+/// filled `cache`; returns the version of each item's rendering.
+fn render_all_markdown(site: &ResolvedSite, keys: &[ItemKey], cache: &mut RenderCache) -> Vec<u64> {
+    let fresh: Vec<Option<RenderedMarkdown>> = (0..site.items.len())
+        .into_par_iter()
+        .map(|id| {
+            if site.items[id].fallback_of.is_some() {
+                return None;
+            }
+            let reusable = cache.markdown.get(&keys[id]).is_some_and(|cached| {
+                Arc::ptr_eq(&cached.source, &site.file(id).source)
+                    && markdown::links_unchanged(site, id, &cached.rendered)
+            });
+            (!reusable).then(|| render_item_markdown(site, id))
+        })
+        .collect();
+    for (id, rendered) in fresh.into_iter().enumerate() {
+        if let Some(rendered) = rendered {
+            let version = cache.next_version();
+            let source = site.file(id).source.clone();
+            cache.markdown.insert(
+                keys[id].clone(),
+                CachedMarkdown {
+                    source,
+                    rendered,
+                    version,
+                },
+            );
+        }
+    }
+    let versions = (0..site.items.len())
+        .map(|id| {
+            cache
+                .markdown
+                .get(&keys[site.text_of(id)])
+                .map_or(0, |m| m.version)
+        })
+        .collect();
+    let live: std::collections::HashSet<&ItemKey> = keys.iter().collect();
+    cache.markdown.retain(|key, _| live.contains(key));
+    versions
+}
+
+/// Everything the compiled templates depend on: their text, the UI strings, the configuration.
+fn theme_fingerprint(site: &ResolvedSite) -> u64 {
+    let mut h = cache::hasher();
+    for template in &site.loaded.theme.templates {
+        template.name.hash(&mut h);
+        template.text.hash(&mut h);
+    }
+    for (lang, strings) in &site.loaded.theme.strings {
+        lang.hash(&mut h);
+        for (key, text) in strings {
+            key.hash(&mut h);
+            text.hash(&mut h);
+        }
+    }
+    site.loaded.config.source.hash(&mut h);
+    site.base_url.hash(&mut h);
+    cache::finish(h)
+}
+
+/// Per language, what every page depends on besides its own inputs: the theme, the options,
+/// and the menu's targets.
+fn common_fingerprints(site: &ResolvedSite, theme: u64) -> Vec<u64> {
+    (0..site.languages.len())
+        .map(|lang| {
+            let mut h = cache::hasher();
+            theme.hash(&mut h);
+            lang.hash(&mut h);
+            (site.options.drafts, site.options.future).hash(&mut h);
+            let menu_pages = site.loaded.config.config.menus.get(site.lang_code(lang));
+            for entry in menu_pages.into_iter().flatten() {
+                if let Some(page) = &entry.page {
+                    let url = site
+                        .group_by_key
+                        .get(&format!("pages/{page}"))
+                        .and_then(|&g| site.member_or_default(g, lang))
+                        .map(|id| &site.items[id].url);
+                    url.hash(&mut h);
+                }
+            }
+            // Fallback pages link the static files of their original's bundle.
+            site.loaded.assets.len().hash(&mut h);
+            cache::finish(h)
+        })
+        .collect()
 }
 
 impl PageRenderer<'_> {
@@ -271,12 +465,17 @@ impl PageRenderer<'_> {
         pages
     }
 
-    fn render(&self, page: Page) -> Result<OutputFile, Diagnostic> {
+    /// Renders `page`, or hands on the previous build's bytes when nothing it shows changed.
+    /// Returns the file and its fingerprint.
+    fn render(&self, page: Page) -> Result<(OutputFile, u64), Diagnostic> {
         let site = self.site;
-        let (template, context, url) = self.context(page);
-        let what = match page {
-            Page::Item(id) => format!("{} from {}", url, site.file(id).path.display()),
-            _ => url.clone(),
+        let mut ctx = Context::new();
+        let frame = self.frame(page, &mut ctx);
+        let path = match page {
+            Page::NotFound(lang) => format!("{}/404.html", site.lang_code(lang)),
+            Page::RootNotFound => "404.html".to_string(),
+            Page::LanguageChooser => "index.html".to_string(),
+            _ => output_path(site, &frame.url),
         };
         let template = match page {
             Page::Item(id) => site
@@ -284,34 +483,71 @@ impl PageRenderer<'_> {
                 .front_matter
                 .template
                 .clone()
-                .unwrap_or(template),
-            _ => template,
+                .unwrap_or_else(|| frame.template.to_string()),
+            _ => frame.template.to_string(),
         };
-        let html = self.templates.render(&template, &context, &what)?;
-        let path = match page {
-            Page::NotFound(lang) => format!("{}/404.html", site.lang_code(lang)),
-            Page::RootNotFound => "404.html".to_string(),
-            Page::LanguageChooser => "index.html".to_string(),
-            _ => output_path(site, &url),
+        let fingerprint = self.fingerprint(&frame, &template);
+        if let Some((previous, bytes)) = self.previous.get(&path)
+            && *previous == fingerprint
+        {
+            return Ok((
+                OutputFile {
+                    path,
+                    contents: OutputContents::Bytes(bytes.clone()),
+                },
+                fingerprint,
+            ));
+        }
+        self.insert_page_values(page, &mut ctx);
+        self.insert_common(&mut ctx, &frame);
+        let what = match page {
+            Page::Item(id) => format!("{} from {}", frame.url, site.file(id).path.display()),
+            _ => frame.url.clone(),
         };
-        Ok(OutputFile {
-            path,
-            contents: OutputContents::Bytes(html.into_bytes()),
-        })
+        let html = self.templates.render(&template, &ctx, &what)?;
+        Ok((
+            OutputFile {
+                path,
+                contents: OutputContents::text(html),
+            },
+            fingerprint,
+        ))
     }
 
-    /// The template, the context and the URL of `page`.
-    fn context(&self, page: Page) -> (String, Context, String) {
+    /// Everything the page shows, as one number: its frame, the fingerprints of the items it
+    /// lists, and what all pages of its language share.
+    fn fingerprint(&self, frame: &PageFrame, template: &str) -> u64 {
+        let mut h = cache::hasher();
+        self.common[frame.lang].hash(&mut h);
+        template.hash(&mut h);
+        frame.hash(&mut h);
+        for &id in &frame.deps {
+            self.values.full_fingerprints[id].hash(&mut h);
+            self.markdown_versions[id].hash(&mut h);
+        }
+        cache::finish(h)
+    }
+
+    /// Values only needed when the page is really rendered (the item's content).
+    fn insert_page_values(&self, page: Page, ctx: &mut Context) {
+        if let Page::Item(id) = page {
+            let full = MapBuilder::from_map(self.values.refs[id].as_map().expect("refs are maps"))
+                .set("content", Value::safe_string(&self.markdown[id].html));
+            ctx.insert_value("item", full.build());
+        }
+    }
+
+    /// The frame of `page`; the page's own list values go into `ctx`.
+    fn frame(&self, page: Page, ctx: &mut Context) -> PageFrame {
         let site = self.site;
-        let mut ctx = Context::new();
-        let frame = match page {
-            Page::Item(id) => self.item_frame(id, &mut ctx),
+        match page {
+            Page::Item(id) => self.item_frame(id, ctx),
             Page::Section {
                 lang,
                 section,
                 number,
-            } => self.section_frame(lang, section, number, &mut ctx),
-            Page::Home(lang) => self.home_frame(lang, &mut ctx),
+            } => self.section_frame(lang, section, number, ctx),
+            Page::Home(lang) => self.home_frame(lang, ctx),
             Page::Tags(lang) => {
                 let title = self
                     .ui_string(lang, "tags")
@@ -325,6 +561,12 @@ impl PageRenderer<'_> {
                 );
                 let tags: Vec<Value> = site.tags[lang].values().map(tag_value).collect();
                 ctx.insert_value("tags", Value::from(tags));
+                frame.extra = cache::fingerprint(
+                    &site.tags[lang]
+                        .values()
+                        .map(|t| (&t.name, &t.url, t.items.len()))
+                        .collect::<Vec<_>>(),
+                );
                 frame.alternates = self.every_language(|other| Some(site.lang_url(other, "tags/")));
                 frame.switcher = self.switch_to(|other| site.lang_url(other, "tags/"));
                 frame.breadcrumbs = vec![self.home_crumb(lang)];
@@ -342,6 +584,8 @@ impl PageRenderer<'_> {
                 ctx.insert_value("items", items);
                 ctx.insert_value("paginator", paginator);
                 ctx.insert_value("tag", tag_value(entry));
+                frame.deps = page_slice(&entry.items, number, self.per_page(None)).to_vec();
+                frame.extra = cache::fingerprint(&(number, entry.items.len()));
                 ctx.insert_value("countries", Value::none());
                 ctx.insert_value("calendar_url", Value::none());
                 frame.alternates = vec![(lang, url.clone())];
@@ -406,9 +650,7 @@ impl PageRenderer<'_> {
                 frame.x_default = Some(site.permalink(&frame.url));
                 frame
             }
-        };
-        self.insert_common(&mut ctx, &frame);
-        (frame.template.to_string(), ctx, frame.url)
+        }
     }
 
     fn item_frame(&self, id: ItemId, ctx: &mut Context) -> PageFrame {
@@ -423,6 +665,7 @@ impl PageRenderer<'_> {
             Section::Pages => "page.html",
         };
         let mut frame = PageFrame::new(lang, template, "item", fm.title.clone(), item.url.clone());
+        frame.deps = vec![id];
         let group = &site.groups[item.group];
         frame.switcher = (0..site.languages.len())
             .map(|l| match (group.members[l], group.fallbacks[l]) {
@@ -467,7 +710,7 @@ impl PageRenderer<'_> {
         }
         let summary = &self.markdown[id].summary_text;
         if !summary.is_empty() {
-            frame.description = Some(summary.clone());
+            frame.description = Some(summary.to_string());
         }
         frame.image = fm.image.as_ref().map(|image| {
             site.permalink(&values::item_asset_url(
@@ -481,16 +724,13 @@ impl PageRenderer<'_> {
         } else {
             "website"
         };
-        frame.jsonld = structured_data::item(site, id, self.markdown, frame.image.as_deref());
+        frame.jsonld = JsonLd::Item(id);
         if feeds::FEED_SECTIONS.contains(&item.section) {
             frame.feeds.push((
                 self.section_feed_title(lang, item.section),
                 feeds::feed_url(site, lang, Some(item.section)),
             ));
         }
-        let full = MapBuilder::from_map(self.values.refs[id].as_map().expect("refs are maps"))
-            .set("content", Value::safe_string(&self.markdown[id].html));
-        ctx.insert_value("item", full.build());
         frame
     }
 
@@ -519,6 +759,8 @@ impl PageRenderer<'_> {
         let (paginator, items) = self.paginate(ids, &first, number, per_page);
         ctx.insert_value("items", items);
         ctx.insert_value("paginator", paginator);
+        frame.deps = page_slice(ids, number, per_page).to_vec();
+        frame.extra = cache::fingerprint(&(number, ids.len()));
         ctx.insert_value(
             "section",
             MapBuilder::new()
@@ -636,10 +878,16 @@ impl PageRenderer<'_> {
         ctx.insert_value("latest_news", self.values.refs_of(&latest));
         ctx.insert_value("upcoming_meetings", self.values.refs_of(&upcoming));
         ctx.insert_value("partners", self.values.refs_of(section(Section::Partners)));
+        frame.deps = latest
+            .iter()
+            .chain(&upcoming)
+            .chain(section(Section::Partners))
+            .copied()
+            .collect();
         frame.alternates = self.every_language(|other| Some(site.lang_url(other, "")));
         frame.switcher = self.switch_to(|other| site.lang_url(other, ""));
         frame.x_default = Some(site.permalink(&format!("{}/", site.base_path)));
-        frame.jsonld = Some(structured_data::website(site, lang));
+        frame.jsonld = JsonLd::Website(lang);
         frame
     }
 
@@ -697,10 +945,16 @@ impl PageRenderer<'_> {
                 .map(|(_, url)| site.permalink(url))
         });
         ctx.insert_value("x_default", x_default.map_or_else(Value::none, Value::from));
+        let jsonld = match frame.jsonld {
+            JsonLd::None => None,
+            JsonLd::Item(id) => {
+                structured_data::item(site, id, self.markdown, frame.image.as_deref())
+            }
+            JsonLd::Website(lang) => Some(structured_data::website(site, lang)),
+        };
         ctx.insert_value(
             "jsonld",
-            frame
-                .jsonld
+            jsonld
                 .as_deref()
                 .map_or_else(Value::none, Value::safe_string),
         );
@@ -832,8 +1086,6 @@ impl PageRenderer<'_> {
         per_page: usize,
     ) -> (Value, Value) {
         let total_pages = ids.len().div_ceil(per_page).max(1);
-        let start = ((number - 1) * per_page).min(ids.len());
-        let end = (start + per_page).min(ids.len());
         let url_of = |n: usize| ResolvedSite::pager_url(first_url, n);
         // A window of page numbers, not all of them: a list of 1000 pages must not link 1000
         // pages from each of its pages.
@@ -872,7 +1124,10 @@ impl PageRenderer<'_> {
             )
             .set("pages", Value::from(pages))
             .build();
-        (paginator, self.values.refs_of(&ids[start..end]))
+        (
+            paginator,
+            self.values.refs_of(page_slice(ids, number, per_page)),
+        )
     }
 
     fn menu(&self, lang: LangId, page_url: &str) -> Value {
@@ -983,7 +1238,7 @@ fn alias_pages(site: &ResolvedSite, diagnostics: &mut Diagnostics) -> Vec<Output
             );
             files.push(OutputFile {
                 path,
-                contents: OutputContents::Bytes(html.into_bytes()),
+                contents: OutputContents::text(html),
             });
         }
     }

@@ -54,7 +54,7 @@ pub fn render_search_indexes(
             let json = serde_json::to_vec(&entries).unwrap_or_else(|_| b"[]".to_vec());
             OutputFile {
                 path: super::output_path(site, &search_index_url(site, lang)),
-                contents: OutputContents::Bytes(json),
+                contents: OutputContents::Bytes(std::sync::Arc::new(json)),
             }
         })
         .collect()

@@ -87,7 +87,7 @@ pub fn render_sitemap(site: &ResolvedSite) -> Vec<OutputFile> {
         index.push_str("</sitemapindex>\n");
         files.push(OutputFile {
             path: "sitemap.xml".into(),
-            contents: OutputContents::Bytes(index.into_bytes()),
+            contents: OutputContents::text(index),
         });
     }
     let robots = format!(
@@ -96,7 +96,7 @@ pub fn render_sitemap(site: &ResolvedSite) -> Vec<OutputFile> {
     );
     files.push(OutputFile {
         path: "robots.txt".into(),
-        contents: OutputContents::Bytes(robots.into_bytes()),
+        contents: OutputContents::text(robots),
     });
     files
 }
@@ -137,6 +137,6 @@ fn urlset_file(site: &ResolvedSite, name: &str, entries: &[SitemapEntry]) -> Out
     xml.push_str("</urlset>\n");
     OutputFile {
         path: name.to_string(),
-        contents: OutputContents::Bytes(xml.into_bytes()),
+        contents: OutputContents::text(xml),
     }
 }

@@ -77,7 +77,7 @@ pub fn item(
     let fm = &site.file(id).front_matter;
     let url = site.permalink(&site.items[original].url);
     let in_language = &site.languages[site.items[original].lang].locale;
-    let description = &markdown[id].summary_text;
+    let description: &str = &markdown[id].summary_text;
     let value = match item.section {
         Section::News => {
             let mut article = json!({

@@ -1,7 +1,7 @@
 //! The Tera environment: the theme's templates, compiled once, and herald's functions.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use tera::{ErrorKind, Kwargs, State, Tera, Value};
 
@@ -17,35 +17,21 @@ struct Lookups {
     /// Locale per language code, for dates.
     locales: HashMap<String, String>,
     /// Per item key (`partners/aeiti`): its reference in each language, by language code.
-    items: HashMap<String, HashMap<String, Value>>,
+    /// Filled by [`Templates::set_items`] for each build, as the templates outlive a build.
+    items: RwLock<HashMap<String, HashMap<String, Value>>>,
 }
 
 pub struct Templates {
     pub tera: Tera,
     sources: HashMap<String, TemplateSource>,
+    lookups: Arc<Lookups>,
+    /// Whether a template calls `get_item`, which can show any item on any page.
+    uses_get_item: bool,
 }
 
 impl Templates {
     /// Compiles every template of `theme`; a syntax error names the template file and line.
-    pub fn compile(
-        theme: &Theme,
-        site: &ResolvedSite,
-        refs: &[Value],
-    ) -> Result<Templates, Diagnostic> {
-        let mut items: HashMap<String, HashMap<String, Value>> = HashMap::new();
-        for (key, &group) in &site.group_by_key {
-            let members = &site.groups[group].members;
-            let per_lang: HashMap<String, Value> = members
-                .iter()
-                .enumerate()
-                .filter_map(|(lang, m)| {
-                    m.map(|id| (site.lang_code(lang).to_string(), refs[id].clone()))
-                })
-                .collect();
-            if !per_lang.is_empty() {
-                items.insert(key.clone(), per_lang);
-            }
-        }
+    pub fn compile(theme: &Theme, site: &ResolvedSite) -> Result<Templates, Diagnostic> {
         let lookups = Arc::new(Lookups {
             strings: theme.strings.clone(),
             default_lang: site.lang_code(site.default_lang).to_string(),
@@ -55,10 +41,11 @@ impl Templates {
                 .iter()
                 .map(|l| (l.code.clone(), l.locale.clone()))
                 .collect(),
-            items,
+            items: RwLock::new(HashMap::new()),
         });
         let mut tera = Tera::new();
-        register_functions(&mut tera, lookups);
+        register_functions(&mut tera, lookups.clone());
+        let uses_get_item = theme.templates.iter().any(|t| t.text.contains("get_item"));
         let sources: HashMap<String, TemplateSource> = theme
             .templates
             .iter()
@@ -71,7 +58,41 @@ impl Templates {
                 .map(|t| (t.name.as_str(), t.text.as_ref())),
         )
         .map_err(|err| template_diagnostic(&err, &sources, None))?;
-        Ok(Templates { tera, sources })
+        Ok(Templates {
+            tera,
+            sources,
+            lookups,
+            uses_get_item,
+        })
+    }
+
+    /// Hands `get_item` the items of this build.
+    pub fn set_items(&self, site: &ResolvedSite, refs: &[Value]) {
+        let mut items: HashMap<String, HashMap<String, Value>> = HashMap::new();
+        if self.uses_get_item {
+            for (key, &group) in &site.group_by_key {
+                let members = &site.groups[group].members;
+                let per_lang: HashMap<String, Value> = members
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(lang, m)| {
+                        m.map(|id| (site.lang_code(lang).to_string(), refs[id].clone()))
+                    })
+                    .collect();
+                if !per_lang.is_empty() {
+                    items.insert(key.clone(), per_lang);
+                }
+            }
+        }
+        if let Ok(mut slot) = self.lookups.items.write() {
+            *slot = items;
+        }
+    }
+
+    /// Whether a page's output may depend on items it does not list (then no page of a
+    /// previous build can be reused).
+    pub fn uses_get_item(&self) -> bool {
+        self.uses_get_item
     }
 
     pub fn has(&self, name: &str) -> bool {
@@ -222,7 +243,11 @@ fn register_functions(tera: &mut Tera, lookups: Arc<Lookups>) {
             let section: String = kwargs.must_get("section")?;
             let slug: String = kwargs.must_get("slug")?;
             let lang = current_lang(state, &l);
-            let Some(per_lang) = l.items.get(&format!("{section}/{slug}")) else {
+            let items = l
+                .items
+                .read()
+                .map_err(|_| tera::Error::message("get_item: the item index is unavailable"))?;
+            let Some(per_lang) = items.get(&format!("{section}/{slug}")) else {
                 return Ok(Value::none());
             };
             Ok(per_lang

@@ -1,7 +1,12 @@
 //! The values templates see, built once per item and per language and then shared by every
 //! page that shows them (tera values are reference-counted, so handing them out is cheap).
 
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+
 use tera::{Map, Value};
+
+use super::cache::{CachedRefs, ItemKey, RenderCache, hasher};
 
 use super::markdown::RenderedMarkdown;
 use crate::load::Section;
@@ -36,6 +41,8 @@ pub fn opt_str(value: Option<&str>) -> Value {
 
 /// Everything precomputed for the templates.
 pub struct SiteValues {
+    /// Per item: a fingerprint of everything in its reference, for page fingerprints.
+    pub full_fingerprints: Vec<u64>,
     /// Per item: the reference lists show (base fields plus partners, related items and
     /// translations).
     pub refs: Vec<Value>,
@@ -46,15 +53,51 @@ pub struct SiteValues {
 }
 
 impl SiteValues {
-    pub fn build(site: &ResolvedSite, markdown: &[RenderedMarkdown]) -> SiteValues {
+    /// Builds the values of every item, reusing from `cache` those whose inputs did not change.
+    pub fn build(
+        site: &ResolvedSite,
+        markdown: &[RenderedMarkdown],
+        markdown_versions: &[u64],
+        keys: &[ItemKey],
+        cache: &mut RenderCache,
+    ) -> SiteValues {
         use rayon::prelude::*;
-        let base_refs: Vec<Value> = (0..site.items.len())
+        let n = site.items.len();
+        let base_fingerprints: Vec<u64> = (0..n)
             .into_par_iter()
-            .map(|id| base_ref(site, id, &markdown[id]))
+            .map(|id| base_fingerprint(site, id, markdown_versions[id]))
             .collect();
-        let refs: Vec<Value> = (0..site.items.len())
+        let full_fingerprints: Vec<u64> = (0..n)
             .into_par_iter()
-            .map(|id| full_ref(site, id, &base_refs))
+            .map(|id| full_fingerprint(site, id, &base_fingerprints))
+            .collect();
+        let cached = &cache.refs;
+        let base_refs: Vec<Value> = (0..n)
+            .into_par_iter()
+            .map(|id| match cached.get(&keys[id]) {
+                Some(c) if c.base_fingerprint == base_fingerprints[id] => c.base.clone(),
+                _ => base_ref(site, id, &markdown[id]),
+            })
+            .collect();
+        let refs: Vec<Value> = (0..n)
+            .into_par_iter()
+            .map(|id| match cached.get(&keys[id]) {
+                Some(c) if c.full_fingerprint == full_fingerprints[id] => c.full.clone(),
+                _ => full_ref(site, id, &base_refs),
+            })
+            .collect();
+        cache.refs = keys
+            .iter()
+            .enumerate()
+            .map(|(id, key)| {
+                let entry = CachedRefs {
+                    base_fingerprint: base_fingerprints[id],
+                    base: base_refs[id].clone(),
+                    full_fingerprint: full_fingerprints[id],
+                    full: refs[id].clone(),
+                };
+                (key.clone(), entry)
+            })
             .collect();
         let languages: Vec<Value> = (0..site.languages.len())
             .map(|lang| language_value(site, lang))
@@ -65,6 +108,7 @@ impl SiteValues {
             .collect();
         SiteValues {
             refs,
+            full_fingerprints,
             site: site_values,
             languages,
         }
@@ -220,7 +264,7 @@ fn base_ref(site: &ResolvedSite, id: ItemId, markdown: &RenderedMarkdown) -> Val
         .set("permalink", site.permalink(&item.url))
         .set("lang", site.lang_code(item.lang))
         .set("summary", Value::safe_string(&markdown.summary))
-        .set("description", markdown.summary_text.as_str())
+        .set("description", &*markdown.summary_text)
         .set("translated", item.fallback_of.is_none())
         .set("content_lang", site.lang_code(original.lang))
         .set(
@@ -280,6 +324,54 @@ fn base_ref(site: &ResolvedSite, id: ItemId, markdown: &RenderedMarkdown) -> Val
                 .map_or_else(Value::none, Value::from_serializable),
         )
         .build()
+}
+
+/// Everything `base_ref` reads: the file's text (by identity), the rendered summary (by
+/// version), and what resolve decided for the item.
+fn base_fingerprint(site: &ResolvedSite, id: ItemId, markdown_version: u64) -> u64 {
+    let item = &site.items[id];
+    let mut h = hasher();
+    (Arc::as_ptr(&site.file(id).source) as *const u8 as usize).hash(&mut h);
+    markdown_version.hash(&mut h);
+    (
+        &item.url,
+        &item.slug,
+        item.lang,
+        item.upcoming,
+        item.section,
+    )
+        .hash(&mut h);
+    item.fallback_of
+        .map(|o| (&site.items[o].url, site.items[o].lang))
+        .hash(&mut h);
+    for &tag in &item.tags {
+        site.tags[item.lang]
+            .get_index(tag)
+            .map(|(_, t)| (&t.name, &t.url))
+            .hash(&mut h);
+    }
+    h.finish()
+}
+
+/// Everything `full_ref` adds: the items it lists and the translations.
+fn full_fingerprint(site: &ResolvedSite, id: ItemId, base: &[u64]) -> u64 {
+    let item = &site.items[id];
+    let mut h = hasher();
+    base[id].hash(&mut h);
+    for partner in item
+        .partners
+        .iter()
+        .filter_map(|&g| site.page_in(g, item.lang))
+    {
+        base[partner].hash(&mut h);
+    }
+    for &related in site.related.get(&id).map(Vec::as_slice).unwrap_or_default() {
+        base[related].hash(&mut h);
+    }
+    for (lang, member) in site.groups[item.group].members.iter().enumerate() {
+        (lang, member.map(|m| &site.items[m].url)).hash(&mut h);
+    }
+    h.finish()
 }
 
 fn full_ref(site: &ResolvedSite, id: ItemId, base_refs: &[Value]) -> Value {

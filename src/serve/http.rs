@@ -143,7 +143,7 @@ fn not_found(preview: &Preview, path: &str, head: bool) -> Response {
 
 fn read_contents(contents: &OutputContents) -> Option<Vec<u8>> {
     match contents {
-        OutputContents::Bytes(bytes) => Some(bytes.clone()),
+        OutputContents::Bytes(bytes) => Some(bytes.to_vec()),
         OutputContents::BuiltIn(bytes) => Some(bytes.to_vec()),
         OutputContents::CopyOf(path) => {
             // Never follow a link that was put in place after the build.

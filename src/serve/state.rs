@@ -10,7 +10,7 @@ use tokio::sync::broadcast;
 
 use crate::diagnostics::Diagnostics;
 use crate::render::{OutputContents, RenderedSite};
-use crate::{BuildOptions, RenderedBuild};
+use crate::{BuildCache, BuildOptions, RenderedBuild};
 
 /// What open pages are told after a rebuild.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,10 +53,11 @@ impl Preview {
         &self,
         root: &Path,
         options: &BuildOptions,
+        cache: &mut BuildCache,
         touched_static: bool,
     ) -> (PreviewEvent, std::time::Duration) {
         let started = Instant::now();
-        let result = crate::render_site(root, options.clone());
+        let result = crate::render_site_with(root, options.clone(), cache);
         let elapsed = started.elapsed();
         let event = match result {
             Ok(RenderedBuild { rendered, warnings }) => {

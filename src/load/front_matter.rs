@@ -9,70 +9,101 @@ use serde::{Deserialize, Deserializer};
 use super::Section;
 
 /// Every key an item may carry; which ones a section accepts is checked by [`FrontMatter::misplaced_keys`].
+/// The field comments are what editors see as help for each key (`herald schema`).
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FrontMatter {
+    /// The item's title.
     pub title: String,
+    /// The last part of the URL (`/en/news/<slug>/`); the file name when not set.
     #[serde(default)]
     pub slug: Option<String>,
+    /// A draft is shown by `herald serve` and left out of `herald build` (unless `--drafts`).
     #[serde(default)]
     pub draft: bool,
+    /// One or two sentences for lists, feeds and search results.
     #[serde(default)]
     pub summary: Option<String>,
+    /// Tags in the item's language.
     #[serde(default)]
     pub tags: Vec<String>,
+    /// Old URLs that redirect here.
     #[serde(default)]
     pub aliases: Vec<String>,
+    /// Links translations whose file names differ: the same key in each language.
     #[serde(default)]
     pub translation_key: Option<String>,
+    /// The template to render the item with, instead of the section's.
     #[serde(default)]
     pub template: Option<String>,
 
+    /// When it happened or happens: 2020-06-30, 2020-06-30 10:00 or 2020-06-30T10:00:00+02:00.
     #[serde(default)]
     pub date: Option<DateSpec>,
+    /// When a meeting ends.
     #[serde(default)]
     pub end_date: Option<DateSpec>,
+    /// The IANA time zone of `date` and `end_date` (Europe/Madrid).
     #[serde(default)]
     pub timezone: Option<String>,
+    /// The item's picture.
     #[serde(default)]
     pub image: Option<ImageSpec>,
+    /// The partners it names, by their file names under content/partners/.
     #[serde(default)]
     pub partners: Vec<String>,
+    /// Who wrote it.
     #[serde(default)]
     pub author: Option<String>,
 
+    /// Where the meeting takes place (City, Country).
     #[serde(default)]
     pub location: Option<String>,
+    /// Whether one can take part online.
     #[serde(default)]
     pub online: Option<bool>,
+    /// Where to join online.
     #[serde(default)]
     pub online_url: Option<String>,
+    /// The points of the agenda.
     #[serde(default)]
     pub agenda: Vec<String>,
+    /// meeting, workshop, webinar or conference.
     #[serde(default)]
     pub kind: Option<MeetingKind>,
+    /// scheduled, cancelled, postponed or moved-online.
     #[serde(default)]
     pub status: Option<MeetingStatus>,
+    /// How many took or take part.
     #[serde(default)]
     pub participants: Option<u32>,
+    /// Who it is for.
     #[serde(default)]
     pub audience: Vec<String>,
 
+    /// The partner's acronym or short name.
     #[serde(default)]
     pub short_name: Option<String>,
+    /// ISO 3166 country code: ES, IT, PT…
     #[serde(default)]
     pub country: Option<String>,
+    /// The partner's website.
     #[serde(default)]
     pub website: Option<String>,
+    /// The partner's logo: a path under static/ or a URL.
     #[serde(default)]
     pub logo: Option<String>,
+    /// coordinator, partner or associated.
     #[serde(default)]
     pub role: Option<PartnerRole>,
+    /// The partner's city.
     #[serde(default)]
     pub city: Option<String>,
 
+    /// Order in lists and menus: lower comes first.
     #[serde(default)]
     pub weight: Option<i64>,
+    /// Whether the page appears in the menu.
     #[serde(default)]
     pub menu: Option<bool>,
 
@@ -132,9 +163,12 @@ impl FrontMatter {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ImageSpec {
+    /// The file: beside the item in a bundle, or a path under static/.
     pub src: String,
+    /// What the picture shows, for people who cannot see it.
     #[serde(default)]
     pub alt: Option<String>,
+    /// The caption shown under the picture, with its credit.
     #[serde(default)]
     pub caption: Option<String>,
 }

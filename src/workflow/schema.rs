@@ -74,10 +74,14 @@ pub fn front_matter_schema(section: Section) -> Value {
             timezone["enum"] = Value::Array(names);
         }
     }
-    if matches!(section, Section::News | Section::Meetings)
-        && let Some(required) = schema["required"].as_array_mut()
-    {
-        required.push(json!("date"));
+    if matches!(section, Section::News | Section::Meetings) {
+        if let Some(required) = schema["required"].as_array_mut() {
+            required.push(json!("date"));
+        }
+        // Required means a date, not an empty `date:` (which reads as null).
+        let description = schema["properties"]["date"]["description"].clone();
+        schema["properties"]["date"] =
+            json!({"$ref": "#/definitions/Date", "description": description});
     }
     schema["title"] = json!(format!("herald front matter of {} items", section.folder()));
     remove_unused_definitions(&mut schema);
@@ -263,6 +267,10 @@ mod tests {
                 .as_array()
                 .unwrap()
                 .contains(&json!("date"))
+        );
+        assert_eq!(
+            news["properties"]["date"]["$ref"],
+            json!("#/definitions/Date")
         );
         let pages = front_matter_schema(Section::Pages);
         assert!(

@@ -57,8 +57,31 @@ fn drafts_and_future_flags_put_them_in() {
     let f = Fixture::small();
     let output = f.herald(&["build", "--drafts", "--future"]);
     assert!(output.status.success(), "{}", stderr(&output));
-    assert!(f.path("public/en/news/draft/index.html").is_file());
-    assert!(f.path("public/en/news/future/index.html").is_file());
+    assert!(
+        f.read("public/en/news/draft/index.html").contains("Draft"),
+        "drafts are marked"
+    );
+    assert!(
+        f.read("public/en/news/future/index.html")
+            .contains("Scheduled"),
+        "future news are marked"
+    );
+}
+
+#[test]
+fn partners_without_a_country_are_listed_last() {
+    let f = Fixture::small();
+    f.write(
+        "content/partners/nowhere.en.md",
+        "---\ntitle: Nowhere Ltd\n---\nNo country given.\n",
+    );
+    let output = f.build();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let list = f.read("public/en/partners/index.html");
+    let other = list.find("Nowhere Ltd").expect("listed");
+    assert!(
+        list.find("AEITI").expect("listed") < other && list.find("CITEVE").expect("listed") < other
+    );
 }
 
 #[test]
@@ -389,5 +412,25 @@ fn the_demonstration_site_builds_completely() {
     assert!(
         partner.contains("/en/news/") && partner.contains("/en/meetings/"),
         "partner pages list related news and meetings"
+    );
+}
+
+#[test]
+fn stale_translations_say_so() {
+    let f = Fixture::small();
+    // A Spanish translation that records a digest the English source no longer has.
+    f.write(
+        "content/news/later.es.md",
+        "---\ntitle: Noticia posterior\ndate: 2024-05-01\ntranslated_from: {lang: en, digest: \"0000000000000000\"}\n---\nCuerpo.\n",
+    );
+    let output = f.build();
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        f.read("public/es/news/later/index.html")
+            .contains("notice-stale")
+    );
+    assert!(
+        !f.read("public/en/news/later/index.html")
+            .contains("notice-stale")
     );
 }

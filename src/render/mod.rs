@@ -226,7 +226,25 @@ pub fn render_site_with(
     }
     timer.lap("render: markdown");
     let timer = crate::timings::Timer::start();
-    let values = SiteValues::build(site, &markdown, &markdown_versions, &keys, cache);
+    // What templates say of a translation ("may be out of date"): the same as `herald status`.
+    let status = crate::workflow::translation_status(&site.loaded);
+    let translation_states: Vec<&'static str> = (0..site.items.len())
+        .map(
+            |id| match status.state_of_file(site.items[site.text_of(id)].file) {
+                Some(crate::workflow::TranslationState::Stale) => "stale",
+                Some(crate::workflow::TranslationState::Orphan) => "orphan",
+                _ => "ok",
+            },
+        )
+        .collect();
+    let values = SiteValues::build(
+        site,
+        &markdown,
+        &markdown_versions,
+        &translation_states,
+        &keys,
+        cache,
+    );
     timer.lap("render: values");
     let timer = crate::timings::Timer::start();
     let theme_fingerprint = theme_fingerprint(site);

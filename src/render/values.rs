@@ -58,6 +58,7 @@ impl SiteValues {
         site: &ResolvedSite,
         markdown: &[RenderedMarkdown],
         markdown_versions: &[u64],
+        translation_states: &[&'static str],
         keys: &[ItemKey],
         cache: &mut RenderCache,
     ) -> SiteValues {
@@ -65,7 +66,7 @@ impl SiteValues {
         let n = site.items.len();
         let base_fingerprints: Vec<u64> = (0..n)
             .into_par_iter()
-            .map(|id| base_fingerprint(site, id, markdown_versions[id]))
+            .map(|id| base_fingerprint(site, id, markdown_versions[id], translation_states[id]))
             .collect();
         let full_fingerprints: Vec<u64> = (0..n)
             .into_par_iter()
@@ -76,7 +77,7 @@ impl SiteValues {
             .into_par_iter()
             .map(|id| match cached.get(&keys[id]) {
                 Some(c) if c.base_fingerprint == base_fingerprints[id] => c.base.clone(),
-                _ => base_ref(site, id, &markdown[id]),
+                _ => base_ref(site, id, &markdown[id], translation_states[id]),
             })
             .collect();
         let refs: Vec<Value> = (0..n)
@@ -224,7 +225,12 @@ pub(super) fn item_asset_url(site: &ResolvedSite, item_url: &str, src: &str) -> 
     }
 }
 
-fn base_ref(site: &ResolvedSite, id: ItemId, markdown: &RenderedMarkdown) -> Value {
+fn base_ref(
+    site: &ResolvedSite,
+    id: ItemId,
+    markdown: &RenderedMarkdown,
+    translation_state: &'static str,
+) -> Value {
     let item = &site.items[id];
     let fm = &site.file(id).front_matter;
     let original = &site.items[site.text_of(id)];
@@ -305,6 +311,8 @@ fn base_ref(site: &ResolvedSite, id: ItemId, markdown: &RenderedMarkdown) -> Val
         )
         .set("audience", strings(&fm.audience))
         .set("upcoming", item.upcoming)
+        .set("future", item.future)
+        .set("translation_status", translation_state)
         .set("short_name", opt_str(fm.short_name.as_deref()))
         .set("country", opt_str(fm.country.as_deref()))
         .set("website", opt_str(fm.website.as_deref()))
@@ -328,9 +336,15 @@ fn base_ref(site: &ResolvedSite, id: ItemId, markdown: &RenderedMarkdown) -> Val
 
 /// Everything `base_ref` reads: the file's text (by identity), the rendered summary (by
 /// version), and what resolve decided for the item.
-fn base_fingerprint(site: &ResolvedSite, id: ItemId, markdown_version: u64) -> u64 {
+fn base_fingerprint(
+    site: &ResolvedSite,
+    id: ItemId,
+    markdown_version: u64,
+    translation_state: &str,
+) -> u64 {
     let item = &site.items[id];
     let mut h = hasher();
+    translation_state.hash(&mut h);
     (Arc::as_ptr(&site.file(id).source) as *const u8 as usize).hash(&mut h);
     markdown_version.hash(&mut h);
     (

@@ -73,6 +73,8 @@ pub struct Item {
     pub tags: Vec<usize>,
     /// Meetings that are not over yet.
     pub upcoming: bool,
+    /// News dated after the build's moment (only built with `--future`, as in `serve`).
+    pub future: bool,
     /// On a fallback page (the item shown under a language it is not translated into), the
     /// item whose text it shows.
     pub fallback_of: Option<ItemId>,
@@ -352,6 +354,7 @@ fn create_items(
         {
             continue;
         }
+        let future = file.section == Section::News && date.is_some_and(|d| d.is_after(now));
         let upcoming =
             file.section == Section::Meetings && end_date.or(date).is_some_and(|d| d.not_over(now));
         let slug = fm
@@ -395,6 +398,7 @@ fn create_items(
             partners: Vec::new(),
             tags,
             upcoming,
+            future,
             fallback_of: None,
         });
         site.groups[group].members[lang] = Some(id);

@@ -275,3 +275,91 @@ fn a_browser_reloads_after_an_edit() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+/// How editors and tools really save: the preview follows all of them.
+#[test]
+fn the_watcher_copes_with_how_files_are_saved() {
+    let fixture = Fixture::small();
+    let server = start(&fixture);
+    let mut events = Events::connect(&server);
+    events.wait_for("ok");
+
+    // Write to a temporary file, then rename over the original (vim, VS Code, JetBrains).
+    let temp = fixture.path("content/news/.later.en.md.tmp123");
+    std::fs::write(
+        &temp,
+        "---\ntitle: Later news\ndate: 2024-05-01\n---\nSaved by rename.\n",
+    )
+    .unwrap();
+    std::fs::rename(&temp, fixture.path("content/news/later.en.md")).unwrap();
+    events.wait_for("reload");
+    assert!(
+        request(&server, "GET", "/en/news/later/")
+            .1
+            .contains("Saved by rename.")
+    );
+
+    // A swap file alone changes nothing and triggers no rebuild that breaks anything.
+    fixture.write("content/news/.later.en.md.swp", "binary swap junk");
+
+    // Deleted, then created again.
+    fixture.remove("content/news/later.en.md");
+    events.wait_for("reload");
+    assert_eq!(request(&server, "GET", "/en/news/later/").0, 404);
+    fixture.write(
+        "content/news/later.en.md",
+        "---\ntitle: Later news\ndate: 2024-05-01\n---\nBack again.\n",
+    );
+    events.wait_for("reload");
+    assert!(
+        request(&server, "GET", "/en/news/later/")
+            .1
+            .contains("Back again.")
+    );
+
+    // A burst of files at once (a `git checkout` of another branch).
+    for n in 0..200 {
+        fixture.write(
+            &format!("content/news/burst-{n:03}.en.md"),
+            &format!("---\ntitle: Burst {n}\ndate: 2024-02-01\n---\nBody {n}.\n"),
+        );
+    }
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while request(&server, "GET", "/en/news/burst-199/").0 != 200 {
+        assert!(
+            Instant::now() < deadline,
+            "the burst never showed up completely"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(
+        request(&server, "GET", "/en/news/burst-000/")
+            .1
+            .contains("Body 0.")
+    );
+
+    // A bundle folder renamed.
+    fixture.write(
+        "content/news/visit/index.en.md",
+        "---\ntitle: Visit\ndate: 2024-02-01\n---\nA visit.\n",
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while request(&server, "GET", "/en/news/visit/").0 != 200 {
+        assert!(Instant::now() < deadline, "the new bundle never showed up");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::fs::rename(
+        fixture.path("content/news/visit"),
+        fixture.path("content/news/tour"),
+    )
+    .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while request(&server, "GET", "/en/news/tour/").0 != 200 {
+        assert!(
+            Instant::now() < deadline,
+            "the renamed bundle never showed up"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(request(&server, "GET", "/en/news/visit/").0, 404);
+}

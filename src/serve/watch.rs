@@ -22,7 +22,7 @@ pub const WATCHED_DIRS: [&str; 6] = [
 
 /// How long a burst of file events may last before a rebuild starts: long enough to see an
 /// editor's write-then-rename as one change, short enough to feel instant.
-const DEBOUNCE: Duration = Duration::from_millis(40);
+const DEBOUNCE: Duration = Duration::from_millis(25);
 
 /// What changed in one burst.
 #[derive(Debug, Default)]

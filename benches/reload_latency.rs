@@ -82,6 +82,7 @@ fn main() {
     }
     std::fs::write(&news, original).expect("restore");
     let _ = server.kill();
+    let _ = server.wait();
     latencies.sort_by(f64::total_cmp);
     println!(
         "save-to-reload latency over {edits} edits of {}: median {:.1} ms, slowest {:.1} ms",

@@ -16,6 +16,8 @@
 #   SAMPLE=300           item pages whose hreflang links are checked (0: all)
 #   SERVE_EDITS=3        edits of one news item timed through `herald serve` (0: skip)
 #   GENCORPUS=...        the generator (default ../shared/bench/gencorpus.py)
+#   PRIORITY=-10         nice value of the measured builds, so that other work on the machine
+#                        (compilers, tests) disturbs them less; empty: run at normal priority
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -28,6 +30,16 @@ SAMPLE=${SAMPLE:-300}
 SERVE_EDITS=${SERVE_EDITS:-3}
 GENCORPUS=${GENCORPUS:-$ROOT/../shared/bench/gencorpus.py}
 PAGINATION=10 # herald's default and the generator's Hugo pagerSize
+PRIORITY=${PRIORITY--10}
+NICE=()
+if [[ -n $PRIORITY ]]; then
+    if nice -n "$PRIORITY" true 2>/dev/null && [[ $(nice -n "$PRIORITY" nice) == "$PRIORITY" ]]; then
+        NICE=(nice -n "$PRIORITY")
+    else
+        echo "cannot run at nice $PRIORITY (not root?); measuring at normal priority" >&2
+        PRIORITY=
+    fi
+fi
 
 if [[ -z ${BENCH_DIR:-} ]]; then
     if [[ -d /dev/shm && -w /dev/shm ]]; then
@@ -79,7 +91,7 @@ for line in sys.stdin:
     echo "work folder: $BENCH_DIR ($(if [[ $BENCH_DIR == /dev/shm/* ]]; then echo "/dev/shm, tmpfs"; else echo "not /dev/shm: $(df --output=fstype "$BENCH_DIR" | tail -1)"; fi))"
     echo "herald: $(cd "$ROOT" && git rev-parse --short HEAD) ($(cd "$ROOT" && git status --porcelain --untracked-files=no | wc -l) files changed in the working tree), $(rustc --version)"
     echo "hugo: $("$HUGO" version | cut -d' ' -f1-2)"
-    echo "settings: SIZES='$SIZES' RUNS=$RUNS LANGS=$LANGS FEED_LIMIT=$FEED_LIMIT FRESH=$FRESH"
+    echo "settings: SIZES='$SIZES' RUNS=$RUNS LANGS=$LANGS FEED_LIMIT=$FEED_LIMIT FRESH=$FRESH PRIORITY=${PRIORITY:-0}"
     echo "load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)"
 } >"$RESULTS/header.txt"
 cat "$RESULTS/header.txt" >&2
@@ -110,18 +122,21 @@ gen() {
 # --- measuring -------------------------------------------------------------------------------
 
 # timed NAME SIZE OUT COMMAND...: runs COMMAND under /usr/bin/time; appends
-# "wall user sys maxrss_kb" to the tool's results; its output goes to a log.
+# "wall user sys maxrss_kb loadavg" to the tool's results; its output goes to a log.
 timed() {
     local name=$1 size=$2 out=$3
     shift 3
     if [[ $FRESH == 1 ]]; then rm -rf "$out"; fi
     local log=$RESULTS/$size.$name.log
-    if ! /usr/bin/time -f '%e %U %S %M' -o "$RESULTS/time.tmp" "$@" >"$log" 2>&1; then
+    local load
+    load=$(cut -d' ' -f1 /proc/loadavg)
+    if ! "${NICE[@]}" /usr/bin/time -f '%e %U %S %M' -o "$RESULTS/time.tmp" "$@" >"$log" 2>&1; then
         say "$name failed on $size:"
         tail -n 30 "$log" >&2
         exit 1
     fi
-    cat "$RESULTS/time.tmp" >>"$RESULTS/$size.$name.times"
+    # The load average before the run goes with it: other processes make wall times noisy.
+    echo "$(cat "$RESULTS/time.tmp") $load" >>"$RESULTS/$size.$name.times"
 }
 
 count_html() { find "$1" -type f -name '*.html' | wc -l; }
@@ -136,7 +151,7 @@ serve_rebuild() {
     local file
     file=$(find "$corpus/content/news" -name "*.${LANGS%%,*}.md" | sort | head -n1)
     cp "$file" "$RESULTS/edited.md.orig"
-    "$HERALD" --root "$corpus" serve --port 0 >"$RESULTS/$size.serve.out" 2>"$err" &
+    "${NICE[@]}" "$HERALD" --root "$corpus" serve --port 0 >"$RESULTS/$size.serve.out" 2>"$err" &
     local pid=$!
     local waited=0
     until grep -q '^Serving' "$RESULTS/$size.serve.out" 2>/dev/null; do
@@ -199,7 +214,7 @@ for size in $SIZES; do
     done
 
     # One more (untimed) build with herald's stage timings, for BENCHMARKS.md.
-    HERALD_TIMINGS=1 "$HERALD" --root "$h_corpus" build --output "$h_out" 2>"$RESULTS/$size.herald.stages" >/dev/null || true
+    HERALD_TIMINGS=1 "${NICE[@]}" "$HERALD" --root "$h_corpus" build --output "$h_out" 2>"$RESULTS/$size.herald.stages" >/dev/null || true
 
     reported=$(sed -n 's/^built \([0-9]*\) pages.*/\1/p' "$RESULTS/$size.herald.log")
     {
@@ -243,29 +258,30 @@ def runs(size, tool):
     cpu = statistics.median(float(r[1]) + float(r[2]) for r in rows)
     rss = statistics.median(int(r[3]) for r in rows) / 1024
     rss_max = max(int(r[3]) for r in rows) / 1024
-    return wall, cpu, rss, rss_max, len(rows), [float(r[0]) for r in rows]
+    return wall, cpu, rss, rss_max, len(rows), [float(r[0]) for r in rows], [r[4] for r in rows if len(r) > 4]
 
 per_page = {}
 for size in sizes:
     content = read(f"{size}.content")[0]
     print(f"\n## {size} news items per language ({content} content files)\n")
-    print("| tool | wall s (median) | CPU s (user+sys) | peak RSS MiB (median / max) | HTML pages | files | MB written | wall per page |")
+    print("| tool | wall s, median (min) | CPU s (user+sys), median | peak RSS MiB, median (max) | HTML pages | files | MB written | wall per page |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     m = {}
     for tool in ("herald", "hugo", "floor"):
-        wall, cpu, rss, rss_max, n, walls = runs(size, tool)
+        wall, cpu, rss, rss_max, n, walls, _ = runs(size, tool)
         html, files, nbytes = (int(x) for x in read(f"{size}.{tool}.output"))
         m[tool] = (wall, cpu, rss, html)
         pp = f"{wall / html * 1e6:.0f} µs" if tool != "floor" else "–"
         label = {"herald": "herald", "hugo": "Hugo", "floor": "floor"}[tool]
-        print(f"| {label} | {wall:.2f} | {cpu:.2f} | {rss:.0f} / {rss_max:.0f} | {html} | {files} | {nbytes / 1e6:.1f} | {pp} |")
+        print(f"| {label} | {wall:.2f} ({min(walls):.2f}) | {cpu:.2f} | {rss:.0f} ({rss_max:.0f}) | {html} | {files} | {nbytes / 1e6:.1f} | {pp} |")
         per_page[(size, tool)] = wall / html
     h, u, f = m["herald"], m["hugo"], m["floor"]
     print(f"\nherald/Hugo: wall {h[0] / u[0]:.2f}, CPU {h[1] / u[1]:.2f}, peak RSS {h[2] / u[2]:.2f}")
     print(f"herald/floor: wall {h[0] / f[0]:.2f}, CPU {h[1] / f[1]:.2f}")
     for tool in ("herald", "hugo", "floor"):
-        walls = runs(size, tool)[5]
-        print(f"{tool} walls: " + " ".join(f"{w:.2f}" for w in walls))
+        walls, loads = runs(size, tool)[5:]
+        print(f"{tool} walls: " + " ".join(f"{w:.2f}" for w in walls)
+              + (f" (load average before each: {' '.join(loads)})" if loads else ""))
     stages = os.path.join(results, f"{size}.herald.stages")
     if os.path.exists(stages):
         lines = [l.strip()[len("timing: "):] for l in open(stages) if l.startswith("timing:")]

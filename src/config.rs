@@ -43,6 +43,9 @@ pub struct SiteConfig {
     #[serde(default)]
     #[schemars(with = "Option<serde_json::Value>")]
     pub extra: Option<serde_yaml::Value>,
+    /// Where `herald deploy NAME` publishes the site, by name.
+    #[serde(default)]
+    pub deploy: IndexMap<String, DeployTarget>,
 }
 
 fn default_theme() -> String {
@@ -165,6 +168,96 @@ pub struct FundingConfig {
     pub disclaimer: Option<Localized>,
     #[serde(default)]
     pub grant_number: Option<String>,
+}
+
+/// A place `herald deploy` publishes to, chosen by `type`. Secrets are never written here:
+/// passwords come from the environment variables the target names, keys from files or an
+/// SSH agent.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum DeployTarget {
+    /// A folder on this machine, such as a web server's root: atomic releases.
+    Directory(DirectoryTarget),
+    /// A server reached over SSH, with the system's `rsync` and `ssh`.
+    Rsync(RsyncTarget),
+    /// Shared hosting with SFTP only (not supported yet).
+    Sftp(RemoteLogin),
+    /// Shared hosting with FTP.
+    Ftp(RemoteLogin),
+    /// Shared hosting with FTP over TLS.
+    Ftps(RemoteLogin),
+    /// S3-compatible object storage (not supported yet).
+    S3(RemoteLogin),
+}
+
+fn default_keep() -> usize {
+    5
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DirectoryTarget {
+    /// The folder the web server serves (relative paths are relative to the site's folder);
+    /// herald makes it a symbolic link to the live release.
+    pub path: std::path::PathBuf,
+    /// Releases kept for `--rollback`, the live one included.
+    #[serde(default = "default_keep")]
+    pub keep: usize,
+    /// Refuse a deploy that would delete more files than this.
+    #[serde(default)]
+    pub max_deletes: Option<usize>,
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RsyncTarget {
+    pub host: String,
+    /// The SSH user (default: ssh's own choice, from `~/.ssh/config` or the local user).
+    #[serde(default)]
+    pub user: Option<String>,
+    /// The folder on the server the web server serves; nothing outside it is touched.
+    pub path: String,
+    /// The SSH port (default 22).
+    #[serde(default)]
+    pub port: Option<u16>,
+    /// A private key file (default: the SSH agent and ssh's own defaults).
+    #[serde(default)]
+    pub key: Option<std::path::PathBuf>,
+    /// A known_hosts file to check the server's key against (default: ssh's own); with it,
+    /// an unknown server key is refused.
+    #[serde(default)]
+    pub known_hosts: Option<std::path::PathBuf>,
+    /// Upload a new release folder (hard-linking unchanged files) and swap a symbolic link.
+    #[serde(default)]
+    pub atomic: bool,
+    /// With `atomic`: releases kept for `--rollback`, the live one included.
+    #[serde(default = "default_keep")]
+    pub keep: usize,
+    /// Refuse a deploy that would delete more files than this.
+    #[serde(default)]
+    pub max_deletes: Option<usize>,
+}
+
+/// A login on a server without a shell.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RemoteLogin {
+    pub host: String,
+    #[serde(default)]
+    pub user: Option<String>,
+    /// The folder on the server the web server serves.
+    pub path: String,
+    #[serde(default)]
+    pub port: Option<u16>,
+    /// The environment variable that holds the password, e.g. `HERALD_FTP_PASSWORD`.
+    #[serde(default)]
+    pub password_env: Option<String>,
+    /// A private key file (SFTP).
+    #[serde(default)]
+    pub key: Option<std::path::PathBuf>,
+    /// Refuse a deploy that would delete more files than this.
+    #[serde(default)]
+    pub max_deletes: Option<usize>,
 }
 
 /// The configuration with its source text, so that later stages can point into it.

@@ -5,6 +5,7 @@
 //! [`render::RenderedSite`]) and reports editors' mistakes as [`diagnostics::Diagnostic`]s.
 
 pub mod config;
+pub mod deploy;
 pub mod diagnostics;
 pub mod load;
 pub mod render;

@@ -60,6 +60,8 @@ enum Command {
     Status(workflow::StatusArgs),
     /// Write JSON Schemas of the front matter and of site.yaml, for editors.
     Schema(workflow::SchemaArgs),
+    /// Build the site and publish it to a target of site.yaml's `deploy:`.
+    Deploy(herald::deploy::cli::DeployArgs),
 }
 
 fn main() -> ExitCode {
@@ -70,6 +72,7 @@ fn main() -> ExitCode {
         Command::Translate(args) => workflow::translate_command(&cli.root, args),
         Command::Status(args) => workflow::status(&cli.root, args),
         Command::Schema(args) => workflow::schema(&cli.root, args),
+        Command::Deploy(args) => herald::deploy::cli::deploy_command(&cli.root, args),
         Command::Build {
             drafts,
             future,

@@ -185,6 +185,18 @@ fn two_items_with_one_url() {
 }
 
 #[test]
+fn two_items_with_one_url_point_at_the_slug_that_claims_it() {
+    // The file with the `slug` sorts before the one whose file name gives the URL.
+    let err = fails_cleanly(|f| {
+        f.write(
+            "content/news/aaa.en.md",
+            "---\ntitle: Other\ndate: 2024-01-01\nslug: kick-off\n---\nBody\n",
+        );
+    });
+    assert_mentions(&err, &["content/news/aaa.en.md:4", "/en/news/kick-off/"]);
+}
+
+#[test]
 fn unknown_language_suffix() {
     let err = fails_cleanly(|f| {
         f.write(

@@ -473,17 +473,25 @@ fn check_unique_urls(site: &mut ResolvedSite, diagnostics: &mut Diagnostics) {
         }
         if let Some(&other) = owners.get(item.url.as_str()) {
             let other_file = &site.loaded.content[site.items[other].file];
+            // Point at the file whose `slug` claims the URL, when one of them has one.
+            let culprit =
+                if file.front_matter.slug.is_none() && other_file.front_matter.slug.is_some() {
+                    other_file
+                } else {
+                    file
+                };
             diagnostics.push(
-                file.error(
-                    file.location_of("slug"),
-                    format!(
-                        "{} and {} both want the URL {}",
-                        other_file.path.display(),
-                        file.path.display(),
-                        item.url
-                    ),
-                )
-                .with_hint("give one of them another `slug`"),
+                culprit
+                    .error(
+                        culprit.location_of("slug"),
+                        format!(
+                            "{} and {} both want the URL {}",
+                            other_file.path.display(),
+                            file.path.display(),
+                            item.url
+                        ),
+                    )
+                    .with_hint("give one of them another `slug`"),
             );
         } else {
             owners.insert(&item.url, id);

@@ -67,6 +67,10 @@ pub struct LanguageConfig {
     pub locale: Option<String>,
     #[serde(default)]
     pub direction: Direction,
+    /// Every published item must exist in this language: `herald check` reports those that
+    /// do not (a funder may require the project's languages).
+    #[serde(default)]
+    pub required: bool,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]

@@ -22,7 +22,7 @@ pub enum Severity {
 }
 
 /// A place in a file of the site: 1-based line and column; line 0 means "the whole file".
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Location {
     pub file: PathBuf,
     pub line: usize,
@@ -177,6 +177,24 @@ fn line_span(text: &str, line: usize, column: usize) -> Option<std::ops::Range<u
         .unwrap_or(0);
     let end = if len == 0 { start } else { start + len };
     Some(start + offset..end.max(start + offset))
+}
+
+/// Prints `diagnostics` to standard error like a compiler: in colour on a terminal, plain
+/// text otherwise.
+pub fn print_to_stderr<'a>(diagnostics: impl IntoIterator<Item = &'a Diagnostic>) {
+    use codespan_reporting::term::termcolor::{ColorChoice, StandardStream};
+    use std::io::IsTerminal;
+    let choice = if std::io::stderr().is_terminal() {
+        ColorChoice::Auto
+    } else {
+        ColorChoice::Never
+    };
+    let mut stderr = StandardStream::stderr(choice);
+    for diagnostic in diagnostics {
+        if diagnostic.emit(&mut stderr).is_err() {
+            eprintln!("{diagnostic}");
+        }
+    }
 }
 
 /// All diagnostics of one run.

@@ -4,6 +4,7 @@
 //! one boundary type ([`load::LoadedSite`], [`resolve::ResolvedSite`],
 //! [`render::RenderedSite`]) and reports editors' mistakes as [`diagnostics::Diagnostic`]s.
 
+pub mod check;
 pub mod config;
 pub mod deploy;
 pub mod diagnostics;

@@ -1,12 +1,10 @@
 //! The `herald` command line.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{Parser, Subcommand};
-use codespan_reporting::term::termcolor::{ColorChoice, StandardStream};
 
 use herald::diagnostics::{Diagnostic, MAX_REPORTED};
 use herald::workflow::cli as workflow;
@@ -60,6 +58,9 @@ enum Command {
     Status(workflow::StatusArgs),
     /// Write JSON Schemas of the front matter and of site.yaml, for editors.
     Schema(workflow::SchemaArgs),
+    /// Check the site without writing anything: links, anchors, images, references,
+    /// translations (exit status 1 on errors).
+    Check(herald::check::cli::CheckArgs),
     /// Build the site and publish it to a target of site.yaml's `deploy:`.
     Deploy(herald::deploy::cli::DeployArgs),
 }
@@ -72,6 +73,7 @@ fn main() -> ExitCode {
         Command::Translate(args) => workflow::translate_command(&cli.root, args),
         Command::Status(args) => workflow::status(&cli.root, args),
         Command::Schema(args) => workflow::schema(&cli.root, args),
+        Command::Check(args) => herald::check::cli::check_command(&cli.root, args),
         Command::Deploy(args) => herald::deploy::cli::deploy_command(&cli.root, args),
         Command::Build {
             drafts,
@@ -136,15 +138,5 @@ fn serve(root: &std::path::Path, bind: Option<std::net::IpAddr>, port: u16) -> E
 }
 
 fn print_diagnostics<'a>(diagnostics: impl Iterator<Item = &'a Diagnostic>) {
-    let choice = if std::io::stderr().is_terminal() {
-        ColorChoice::Auto
-    } else {
-        ColorChoice::Never
-    };
-    let mut stderr = StandardStream::stderr(choice);
-    for diagnostic in diagnostics {
-        if diagnostic.emit(&mut stderr).is_err() {
-            eprintln!("{diagnostic}");
-        }
-    }
+    herald::diagnostics::print_to_stderr(diagnostics);
 }

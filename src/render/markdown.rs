@@ -18,12 +18,14 @@ pub struct RenderedMarkdown {
     /// Every internal link and where it led, so that a later build can tell whether this
     /// rendering still holds.
     pub links: Vec<(String, LinkResolution)>,
+    /// The URL of the item's page, which relative links and images were resolved against.
+    pub page_url: String,
     pub problems: Vec<Diagnostic>,
 }
 
 const SUMMARY_MARKER: &str = "<!-- more -->";
 
-fn options() -> Options {
+pub(crate) fn options() -> Options {
     Options::ENABLE_TABLES
         | Options::ENABLE_FOOTNOTES
         | Options::ENABLE_STRIKETHROUGH
@@ -37,6 +39,7 @@ pub fn render_item_markdown(site: &ResolvedSite, item: ItemId) -> RenderedMarkdo
     let file = site.file(item);
     let body = file.body();
     let lang = site.items[item].lang;
+    let page_url = site.items[item].url.as_str();
     let languages: Vec<&str> = site.languages.iter().map(|l| l.code.as_str()).collect();
     let mut problems = Vec::new();
     let mut links = Vec::new();
@@ -103,6 +106,30 @@ pub fn render_item_markdown(site: &ResolvedSite, item: ItemId) -> RenderedMarkdo
                     id,
                 })
             }
+            // A relative address (`photo.jpg` of a bundle) is made root-relative: the text
+            // is also shown on lists, in feeds and on fallback pages under other URLs.
+            Event::Start(Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) if is_page_relative(&dest_url) => Event::Start(Tag::Image {
+                link_type,
+                dest_url: CowStr::from(format!("{page_url}{dest_url}")),
+                title,
+                id,
+            }),
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) if is_page_relative(&dest_url) => Event::Start(Tag::Link {
+                link_type,
+                dest_url: CowStr::from(format!("{page_url}{dest_url}")),
+                title,
+                id,
+            }),
             Event::Html(ref text) | Event::InlineHtml(ref text)
                 if text.trim() == SUMMARY_MARKER =>
             {
@@ -157,8 +184,24 @@ pub fn render_item_markdown(site: &ResolvedSite, item: ItemId) -> RenderedMarkdo
         summary: Arc::from(summary),
         summary_text: Arc::from(summary_text),
         links,
+        page_url: page_url.to_string(),
         problems,
     }
+}
+
+/// Whether `url` is relative to the page it is written on: `photo.jpg`, `files/report.pdf`,
+/// `../other/`; not `/static.css`, `#anchor`, `?q`, `@/news/x.md`, `https://…`, `mailto:…`.
+pub fn is_page_relative(url: &str) -> bool {
+    if url.is_empty() || url.starts_with(['/', '#', '?', '@']) {
+        return false;
+    }
+    let has_scheme = url.split_once(':').is_some_and(|(scheme, _)| {
+        scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+    });
+    !has_scheme
 }
 
 /// Notes where a link led, and passes the resolution on.
@@ -224,5 +267,34 @@ fn assign_heading_id<'a>(events: &mut [Event<'a>], start: usize, used: &mut Hash
             n += 1;
         }
         *id = Some(CowStr::from(candidate));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_page_relative;
+
+    #[test]
+    fn page_relative_addresses() {
+        for url in [
+            "photo.jpg",
+            "files/report.pdf",
+            "../results/",
+            "2024:report.pdf",
+        ] {
+            assert!(is_page_relative(url), "{url}");
+        }
+        for url in [
+            "",
+            "/static.css",
+            "#anchor",
+            "?q=1",
+            "@/news/x.md",
+            "https://example.eu",
+            "mailto:info@example.eu",
+            "tel:+3490",
+        ] {
+            assert!(!is_page_relative(url), "{url}");
+        }
     }
 }

@@ -13,7 +13,7 @@ mod search;
 mod sitemap;
 mod structured_data;
 mod templates;
-mod values;
+pub(crate) mod values;
 
 use std::sync::Arc;
 
@@ -330,7 +330,7 @@ pub fn render_site_with(
     cache.pages = rendered_pages;
     timer.lap("render: pages");
     let timer = crate::timings::Timer::start();
-    files.extend(alias_pages(site, diagnostics));
+    files.extend(alias_pages(site, &files, diagnostics));
     let ui = |lang: LangId, key: &str| ui_string(site, lang, key);
     files.extend(feeds::render_feeds(site, &markdown, &ui));
     files.extend(calendar::render_calendars(site, &markdown, &ui));
@@ -368,6 +368,7 @@ fn render_all_markdown(site: &ResolvedSite, keys: &[ItemKey], cache: &mut Render
             }
             let reusable = cache.markdown.get(&keys[id]).is_some_and(|cached| {
                 Arc::ptr_eq(&cached.source, &site.file(id).source)
+                    && cached.rendered.page_url == site.items[id].url
                     && markdown::links_unchanged(site, id, &cached.rendered)
             });
             (!reusable).then(|| render_item_markdown(site, id))
@@ -1221,8 +1222,17 @@ fn output_path(site: &ResolvedSite, url: &str) -> String {
     }
 }
 
-/// Redirect pages for the old URLs listed in `aliases`.
-fn alias_pages(site: &ResolvedSite, diagnostics: &mut Diagnostics) -> Vec<OutputFile> {
+/// Redirect pages for the old URLs listed in `aliases`. An alias that would replace one of
+/// the site's `pages`, or another alias, is an error: a redirect must never hide a page.
+fn alias_pages(
+    site: &ResolvedSite,
+    pages: &[OutputFile],
+    diagnostics: &mut Diagnostics,
+) -> Vec<OutputFile> {
+    let page_paths: std::collections::HashSet<&str> =
+        pages.iter().map(|f| f.path.as_str()).collect();
+    // Which item's alias took a path first.
+    let mut alias_owners: HashMap<String, ItemId> = HashMap::new();
     let mut files = Vec::new();
     for (id, item) in site
         .items
@@ -1248,6 +1258,32 @@ fn alias_pages(site: &ResolvedSite, diagnostics: &mut Diagnostics) -> Vec<Output
             } else {
                 format!("{}/index.html", clean.trim_end_matches('/'))
             };
+            if page_paths.contains(path.as_str()) {
+                diagnostics.push(
+                    file.error(
+                        file.location_of_value("aliases", alias),
+                        format!("the alias `{alias}` is the address of a page of the site; its redirect would replace that page"),
+                    )
+                    .with_hint("an alias is an old address that no page uses any more: remove this one"),
+                );
+                continue;
+            }
+            if let Some(&owner) = alias_owners.get(&path) {
+                if owner != id {
+                    diagnostics.push(
+                        file.error(
+                            file.location_of_value("aliases", alias),
+                            format!(
+                                "the alias `{alias}` is also an alias of {}; one old address can lead to one page only",
+                                site.file(owner).path.display()
+                            ),
+                        )
+                        .with_hint("keep the alias in the file of the page that replaced the old one"),
+                    );
+                }
+                continue;
+            }
+            alias_owners.insert(path.clone(), id);
             let target = site.permalink(&item.url);
             let target = escape_attribute(&target);
             let html = format!(

@@ -215,7 +215,7 @@ fn favicon(site: &ResolvedSite) -> Option<String> {
 
 /// A URL written in front matter: relative ones are relative to the item's own URL (bundle
 /// files), root-relative ones get the base path.
-pub(super) fn item_asset_url(site: &ResolvedSite, item_url: &str, src: &str) -> String {
+pub(crate) fn item_asset_url(site: &ResolvedSite, item_url: &str, src: &str) -> String {
     if src.contains("://") || src.starts_with("data:") {
         src.to_string()
     } else if src.starts_with('/') {

@@ -2,12 +2,10 @@
 //! Paths and data go to standard output (so that `herald new … | xargs $EDITOR` works),
 //! explanations and problems to standard error.
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use chrono::NaiveDate;
-use codespan_reporting::term::termcolor::{ColorChoice, StandardStream};
 
 use super::CommandError;
 use super::new::{ContentType, NewItem, create_item};
@@ -199,15 +197,5 @@ fn fail(err: CommandError) -> ExitCode {
 }
 
 fn print_diagnostics<'a>(diagnostics: impl Iterator<Item = &'a Diagnostic>) {
-    let choice = if std::io::stderr().is_terminal() {
-        ColorChoice::Auto
-    } else {
-        ColorChoice::Never
-    };
-    let mut stderr = StandardStream::stderr(choice);
-    for diagnostic in diagnostics {
-        if diagnostic.emit(&mut stderr).is_err() {
-            eprintln!("{diagnostic}");
-        }
-    }
+    crate::diagnostics::print_to_stderr(diagnostics);
 }

@@ -1,0 +1,461 @@
+//! **Check**: everything a build validates, without writing anything, and more: every link,
+//! anchor and image of the built pages, image descriptions, titles used twice, translations
+//! the site requires, and with `external` the other sites it links to.
+//!
+//! It runs the same stages as a build (load, resolve, render into memory), then reads the
+//! rendered pages back ([`html::scan_page`]), so that a link a theme writes is checked as
+//! surely as one an editor writes. Problems are put where they can be fixed: a link written in
+//! a content file is reported at its line ([`content::source_links`]); one that only a
+//! template writes is reported once, with the number of pages that have it.
+
+pub mod cli;
+pub mod content;
+pub mod external;
+pub mod html;
+pub mod links;
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::diagnostics::{Diagnostic, Diagnostics, Location, line_col};
+use crate::render::{OutputContents, OutputFile, RenderedSite};
+use crate::resolve::{BuildOptions, ItemId, ResolvedSite};
+use content::SourceLink;
+use html::{LinkKind, PageScan};
+use links::{Destination, SiteAddress, destination, output_candidates};
+
+/// Images larger than this many bytes are reported (a warning): they make pages slow on a
+/// phone.
+pub const IMAGE_BYTES_LIMIT: u64 = 1024 * 1024;
+/// Images wider or taller than this many pixels are reported (a warning).
+pub const IMAGE_PIXELS_LIMIT: usize = 2500;
+
+#[derive(Debug, Clone, Default)]
+pub struct CheckOptions {
+    /// The build checked: by default the one `herald build` makes.
+    pub build: BuildOptions,
+    /// Also ask the other sites the pages link to whether those addresses exist.
+    pub external: bool,
+}
+
+/// What a check found.
+#[derive(Debug, Default)]
+pub struct CheckReport {
+    /// Errors and warnings, sorted by file.
+    pub diagnostics: Diagnostics,
+    pub pages: usize,
+    /// Links, images and other addresses of the pages, counted once per page.
+    pub links: usize,
+    /// Distinct external addresses asked (with `external`).
+    pub external: usize,
+}
+
+impl CheckReport {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.has_errors()
+    }
+}
+
+/// Checks the site in `root`. Writes nothing.
+pub fn check_site(root: &Path, options: CheckOptions) -> CheckReport {
+    let (site, mut diagnostics) = crate::resolve_site(root, options.build.clone());
+    let mut report = CheckReport::default();
+    if let Some(site) = site {
+        let rendered = crate::render::render_site(&site, &mut diagnostics);
+        let checker = Checker::new(&site, &rendered);
+        report.pages = checker.pages.len();
+        checker.check(&mut diagnostics, &mut report, options.external);
+    }
+    diagnostics.sort();
+    report.diagnostics = diagnostics;
+    report
+}
+
+/// The rendered site, indexed for checking.
+struct Checker<'a> {
+    site: &'a ResolvedSite,
+    address: SiteAddress,
+    files: HashMap<&'a str, &'a OutputFile>,
+    /// Every HTML page, scanned, by output path.
+    pages: Vec<(&'a str, PageScan)>,
+    page_index: HashMap<&'a str, usize>,
+    /// The item whose text each item page shows, by output path.
+    item_of_page: HashMap<String, ItemId>,
+    /// The links written in each item's file, by item.
+    source_links: HashMap<ItemId, Vec<SourceLink>>,
+    source_problems: Vec<Diagnostic>,
+}
+
+/// One problem with an address, before it is put into words.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Problem {
+    MissingFile { url: String, image: bool },
+    MissingAnchor { url: String, fragment: String },
+    OutsideSite { url: String },
+    ImageWithoutAlt { src: String },
+}
+
+impl<'a> Checker<'a> {
+    fn new(site: &'a ResolvedSite, rendered: &'a RenderedSite) -> Checker<'a> {
+        let files: HashMap<&str, &OutputFile> = rendered
+            .files
+            .iter()
+            .map(|f| (f.path.as_str(), f))
+            .collect();
+        let pages: Vec<(&str, PageScan)> = rendered
+            .files
+            .par_iter()
+            .filter(|f| f.path.ends_with(".html"))
+            .filter_map(|f| match &f.contents {
+                OutputContents::Bytes(bytes) => {
+                    let text = String::from_utf8_lossy(bytes);
+                    Some((f.path.as_str(), html::scan_page(&text)))
+                }
+                _ => None,
+            })
+            .collect();
+        let page_index = pages
+            .iter()
+            .enumerate()
+            .map(|(i, (path, _))| (*path, i))
+            .collect();
+        let item_of_page = site
+            .items
+            .iter()
+            .enumerate()
+            .map(|(id, item)| (page_output_path(site, &item.url), site.text_of(id)))
+            .collect();
+        let scanned: Vec<(ItemId, Vec<SourceLink>, Vec<Diagnostic>)> = (0..site.items.len())
+            .into_par_iter()
+            .filter(|&id| site.items[id].fallback_of.is_none())
+            .map(|id| {
+                let (links, problems) = content::source_links(site, id);
+                (id, links, problems)
+            })
+            .collect();
+        let mut source_links = HashMap::new();
+        let mut source_problems = Vec::new();
+        for (id, links, problems) in scanned {
+            source_links.insert(id, links);
+            source_problems.extend(problems);
+        }
+        Checker {
+            site,
+            address: SiteAddress::new(&site.base_url, &site.base_path),
+            files,
+            pages,
+            page_index,
+            item_of_page,
+            source_links,
+            source_problems,
+        }
+    }
+
+    fn check(&self, diagnostics: &mut Diagnostics, report: &mut CheckReport, external: bool) {
+        diagnostics.extend(self.source_problems.iter().cloned());
+        diagnostics.extend(content::duplicate_titles(self.site));
+        diagnostics.extend(content::missing_required_translations(self.site));
+
+        // Problems of templates, with the pages that have them; in the order first met.
+        let mut template_problems: Vec<(Problem, Vec<&str>)> = Vec::new();
+        let mut template_index: HashMap<Problem, usize> = HashMap::new();
+        // Problems of content files, once per place.
+        let mut reported: HashSet<(Location, Problem)> = HashSet::new();
+        let mut externals: Vec<String> = Vec::new();
+        let mut external_places: HashMap<String, Place> = HashMap::new();
+        let mut images: HashSet<&str> = HashSet::new();
+
+        for (page, scan) in &self.pages {
+            let page_path = self.page_url_path(page);
+            let mut problems: Vec<(Problem, LinkKind, &str)> = Vec::new();
+            for link in &scan.links {
+                report.links += 1;
+                match destination(&link.url, &page_path, &self.address) {
+                    Destination::Internal { path, fragment } => match self.find_file(&path) {
+                        None => problems.push((
+                            Problem::MissingFile {
+                                url: link.url.clone(),
+                                image: link.kind == LinkKind::Image,
+                            },
+                            link.kind,
+                            &link.url,
+                        )),
+                        Some(file) => {
+                            if link.kind == LinkKind::Image {
+                                images.insert(file);
+                            }
+                            if let Some(fragment) = fragment.filter(|f| !f.is_empty())
+                                && let Some(&target) = self.page_index.get(file)
+                                && !self.pages[target].1.anchors.contains(&fragment)
+                            {
+                                problems.push((
+                                    Problem::MissingAnchor {
+                                        url: link.url.clone(),
+                                        fragment,
+                                    },
+                                    link.kind,
+                                    &link.url,
+                                ));
+                            }
+                        }
+                    },
+                    Destination::OutsideSite(_) => problems.push((
+                        Problem::OutsideSite {
+                            url: link.url.clone(),
+                        },
+                        link.kind,
+                        &link.url,
+                    )),
+                    Destination::External(url) if external => {
+                        let url = url.split('#').next().unwrap_or(&url).to_string();
+                        if !external_places.contains_key(&url) {
+                            let place = self.place_of(page, link.kind, &link.url);
+                            external_places.insert(url.clone(), place);
+                            externals.push(url);
+                        }
+                    }
+                    Destination::External(_) | Destination::Other => {}
+                }
+            }
+            for src in &scan.images_without_alt {
+                problems.push((
+                    Problem::ImageWithoutAlt { src: src.clone() },
+                    LinkKind::Image,
+                    src,
+                ));
+            }
+            for (problem, kind, written) in problems {
+                match self.place_of(page, kind, written) {
+                    Place::Content(location, as_written) => {
+                        let problem = problem.written_as(as_written);
+                        if reported.insert((location.clone(), problem.clone())) {
+                            diagnostics.push(self.content_diagnostic(&location, &problem));
+                        }
+                    }
+                    Place::Template => match template_index.get(&problem) {
+                        Some(&i) => template_problems[i].1.push(page),
+                        None => {
+                            template_index.insert(problem.clone(), template_problems.len());
+                            template_problems.push((problem, vec![page]));
+                        }
+                    },
+                }
+            }
+        }
+        for (problem, pages) in template_problems {
+            diagnostics.push(self.template_diagnostic(&problem, &pages));
+        }
+        diagnostics.extend(self.oversized_images(&images));
+        if external {
+            report.external = externals.len();
+            for (i, failure) in external::check_urls(&externals) {
+                let url = &externals[i];
+                let message = format!("the external link `{url}` is broken: {failure}");
+                let hint =
+                    "check the address in a browser; if the page moved, link to its new address";
+                let diagnostic = match &external_places[url] {
+                    Place::Content(location, _) => self.content_file_diagnostic(location, message),
+                    Place::Template => Diagnostic::error(
+                        Location::file(self.theme_location()),
+                        format!("{message} (the link comes from a template)"),
+                    ),
+                };
+                diagnostics.push(diagnostic.with_hint(hint));
+            }
+        }
+    }
+
+    /// `/en/news/kick-off/` for `en/news/kick-off/index.html`, with the site's base path.
+    fn page_url_path(&self, page: &str) -> String {
+        let dir = page.strip_suffix("index.html").unwrap_or(page);
+        format!("{}/{dir}", self.address.base_path)
+    }
+
+    /// The output file a root-relative path is served from.
+    fn find_file(&self, path: &str) -> Option<&'a str> {
+        output_candidates(path, &self.address.base_path)
+            .into_iter()
+            .find_map(|candidate| {
+                self.files
+                    .get_key_value(candidate.as_str())
+                    .map(|(k, _)| *k)
+            })
+    }
+
+    /// Where an address written on `page` comes from: a line of a content file, or a template.
+    fn place_of(&self, page: &str, kind: LinkKind, written: &str) -> Place {
+        let Some(&item) = self.item_of_page.get(page) else {
+            return Place::Template;
+        };
+        if let Some(link) = self.source_links.get(&item).and_then(|links| {
+            links
+                .iter()
+                .find(|l| l.rendered == written && (l.kind == kind || kind != LinkKind::Image))
+        }) {
+            return Place::Content(link.location.clone(), Some(link.written.clone()));
+        }
+        // Raw HTML in the Markdown: find the address in the file's text.
+        let file = self.site.file(item);
+        if let Some(offset) = file.body().find(written) {
+            let (line, column) = line_col(&file.source, file.body_offset + offset);
+            return Place::Content(Location::at(&file.path, line, column), None);
+        }
+        Place::Template
+    }
+
+    fn content_file_diagnostic(&self, location: &Location, message: String) -> Diagnostic {
+        let source = self
+            .site
+            .loaded
+            .content
+            .iter()
+            .find(|f| f.path == location.file)
+            .map(|f| f.source.clone());
+        let diagnostic = Diagnostic::error(location.clone(), message);
+        match source {
+            Some(source) => diagnostic.with_source(source),
+            None => diagnostic,
+        }
+    }
+
+    fn content_diagnostic(&self, location: &Location, problem: &Problem) -> Diagnostic {
+        let (message, hint) = describe(problem);
+        self.content_file_diagnostic(location, message)
+            .with_hint(hint)
+    }
+
+    fn template_diagnostic(&self, problem: &Problem, pages: &[&str]) -> Diagnostic {
+        let (message, hint) = describe(problem);
+        let first = self.page_url_path(pages[0]);
+        let on = if pages.len() == 1 {
+            format!("on the page {first}")
+        } else {
+            format!("on {} pages, the first {first}", pages.len())
+        };
+        Diagnostic::error(
+            Location::file(self.theme_location()),
+            format!("{message} ({on}; it comes from a template)"),
+        )
+        .with_hint(hint)
+    }
+
+    /// Where templates come from, for messages about them.
+    fn theme_location(&self) -> PathBuf {
+        let theme = &self.site.loaded.config.config.theme;
+        if self.site.loaded.root.join("templates").is_dir() {
+            PathBuf::from("templates")
+        } else if self.site.loaded.root.join("themes").join(theme).is_dir() {
+            Path::new("themes").join(theme).join("templates")
+        } else {
+            PathBuf::from(format!("(the built-in {theme} theme)"))
+        }
+    }
+
+    /// Images published as they are (bundle and static files) that are heavy or huge.
+    fn oversized_images(&self, images: &HashSet<&str>) -> Vec<Diagnostic> {
+        let mut sources: Vec<&Path> = images
+            .iter()
+            .filter_map(|path| match &self.files.get(path)?.contents {
+                OutputContents::CopyOf(source) => Some(source.as_path()),
+                _ => None,
+            })
+            .collect();
+        sources.sort();
+        sources.dedup();
+        let root = &self.site.loaded.root;
+        sources
+            .into_iter()
+            .filter_map(|source| {
+                let bytes = std::fs::metadata(source).ok()?.len();
+                let dimensions = imagesize::size(source).ok();
+                let too_wide = dimensions.is_some_and(|d| {
+                    d.width > IMAGE_PIXELS_LIMIT || d.height > IMAGE_PIXELS_LIMIT
+                });
+                if bytes <= IMAGE_BYTES_LIMIT && !too_wide {
+                    return None;
+                }
+                let shown = source.strip_prefix(root).unwrap_or(source);
+                let size = match dimensions {
+                    Some(d) => format!("{} KB, {}×{} pixels", bytes / 1024, d.width, d.height),
+                    None => format!("{} KB", bytes / 1024),
+                };
+                Some(
+                    Diagnostic::warning(
+                        Location::file(shown),
+                        format!("this image is large for a web page ({size})"),
+                    )
+                    .with_hint(format!(
+                        "save it at most {} pixels wide and under {} KB (JPEG quality 80 is usually enough)",
+                        2000,
+                        IMAGE_BYTES_LIMIT / 1024
+                    )),
+                )
+            })
+            .collect()
+    }
+}
+
+enum Place {
+    /// A line of a content file, and the address as written there when it differs from the
+    /// page's.
+    Content(Location, Option<String>),
+    Template,
+}
+
+impl Problem {
+    /// The problem told with the address as the editor wrote it.
+    fn written_as(self, written: Option<String>) -> Problem {
+        let Some(written) = written else { return self };
+        match self {
+            Problem::MissingFile { image, .. } => Problem::MissingFile {
+                url: written,
+                image,
+            },
+            Problem::MissingAnchor { fragment, .. } => Problem::MissingAnchor {
+                url: written,
+                fragment,
+            },
+            Problem::OutsideSite { .. } => Problem::OutsideSite { url: written },
+            Problem::ImageWithoutAlt { .. } => Problem::ImageWithoutAlt { src: written },
+        }
+    }
+}
+
+/// A problem in plain words, and what to do.
+fn describe(problem: &Problem) -> (String, String) {
+    match problem {
+        Problem::MissingFile { url, image: true } => (
+            format!("missing image: `{url}` is not a file of the site"),
+            "put the picture beside the item in its bundle folder (`content/news/<slug>/photo.jpg`, written `photo.jpg`), or under static/ (written from the site's root, `/images/photo.jpg`)".to_string(),
+        ),
+        Problem::MissingFile { url, image: false } => (
+            format!("broken link: `{url}` leads to no page or file of the site"),
+            "link to items by their file, `[text](@/news/kick-off.md)`, and to files under static/ from the site's root, `/documents/leaflet.pdf`".to_string(),
+        ),
+        Problem::MissingAnchor { url, fragment } => (
+            format!("broken anchor: the page `{url}` leads to has no `#{fragment}`"),
+            "an anchor names a heading of the page: `## Next steps` gets `#next-steps`".to_string(),
+        ),
+        Problem::OutsideSite { url } => (
+            format!("broken link: `{url}` is outside the site's base URL"),
+            "links from the site's root start with the base path of base_url".to_string(),
+        ),
+        Problem::ImageWithoutAlt { src } => (
+            format!("the image `{src}` has no alt attribute"),
+            "give every <img> an alt text that says what it shows (alt=\"\" only for a purely decorative image)".to_string(),
+        ),
+    }
+}
+
+/// `en/news/kick-off/index.html` for the URL `/en/news/kick-off/`.
+fn page_output_path(site: &ResolvedSite, url: &str) -> String {
+    let path = url.strip_prefix(&site.base_path).unwrap_or(url);
+    let rel = path.trim_start_matches('/');
+    if rel.is_empty() || rel.ends_with('/') {
+        format!("{rel}index.html")
+    } else {
+        rel.to_string()
+    }
+}

@@ -1,0 +1,305 @@
+//! `herald check`: it finds each planted problem, and only those; it writes nothing.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+
+use common::{Fixture, SITE_YAML, stderr};
+
+fn check(site: &Fixture, args: &[&str]) -> (Option<i32>, serde_json::Value, String) {
+    let mut all = vec!["check", "--format", "json"];
+    all.extend_from_slice(args);
+    let output = site.herald(&all);
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&output.stdout)));
+    (output.status.code(), json, stderr(&output))
+}
+
+/// `file:line message` of each entry of `list` ("errors" or "warnings").
+fn entries(json: &serde_json::Value, list: &str) -> Vec<String> {
+    json[list]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|d| {
+            format!(
+                "{}:{} {}",
+                d["file"].as_str().unwrap(),
+                d["line"],
+                d["message"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_clean_site_passes_and_nothing_is_written() {
+    let site = Fixture::small();
+    let (code, json, _) = check(&site, &[]);
+    assert_eq!(code, Some(0), "{json:#}");
+    assert_eq!(entries(&json, "errors"), Vec::<String>::new());
+    assert!(json["pages"].as_u64().unwrap() > 20);
+    assert!(json["links"].as_u64().unwrap() > 100);
+    assert!(!site.path("public").exists(), "check writes nothing");
+}
+
+#[test]
+fn finds_each_planted_problem_and_only_those() {
+    let site = Fixture::small();
+    site.write(
+        "content/news/visit/index.en.md",
+        "---\ntitle: Visit to Prato\ndate: 2024-02-01\nimage:\n  src: photo.png\n---\n\
+         Intro.\n\n\
+         A [broken link](/en/nothing-here/).\n\n\
+         A [missing anchor](@/news/kick-off.md#no-such-heading).\n\n\
+         A [good anchor](@/news/kick-off.md#next-steps) and a [local one](#details).\n\n\
+         ![](photo.png)\n\n\
+         ![A missing picture](missing.jpg)\n\n\
+         ## Details\n\nText.\n",
+    );
+    site.write_bytes("content/news/visit/photo.png", &png(40, 30));
+    let (code, json, _) = check(&site, &[]);
+    assert_eq!(code, Some(1), "{json:#}");
+    let errors = entries(&json, "errors");
+    let file = "content/news/visit/index.en.md";
+    assert_eq!(
+        errors,
+        [
+            format!("{file}:4 the image has no description (`alt`)"),
+            format!(
+                "{file}:9 broken link: `/en/nothing-here/` leads to no page or file of the site"
+            ),
+            format!(
+                "{file}:11 broken anchor: the page `@/news/kick-off.md#no-such-heading` leads to has no `#no-such-heading`"
+            ),
+            format!("{file}:15 this image has no description (alt text)"),
+            format!("{file}:17 missing image: `missing.jpg` is not a file of the site"),
+        ],
+        "{json:#}"
+    );
+    // Each with a hint.
+    assert!(
+        json["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["hint"].is_string())
+    );
+    assert_eq!(json["warnings"].as_array().unwrap().len(), 1, "{json:#}");
+}
+
+#[test]
+fn text_output_shows_the_source_line_and_a_summary() {
+    let site = Fixture::small();
+    site.write(
+        "content/pages/contact.en.md",
+        "---\ntitle: Contact\n---\nWrite to [us](/en/contact-form/).\n",
+    );
+    let output = site.herald(&["check"]);
+    assert_eq!(output.status.code(), Some(1));
+    let text = stderr(&output);
+    assert!(text.contains("content/pages/contact.en.md:4:10"), "{text}");
+    assert!(text.contains("Write to [us](/en/contact-form/)."), "{text}");
+    assert!(text.contains("1 error, 1 warning"), "{text}");
+    assert!(!text.contains("panicked"), "{text}");
+}
+
+#[test]
+fn a_broken_link_in_a_template_is_reported_once_with_its_page_count() {
+    let site = Fixture::small();
+    site.write(
+        "templates/partials/footer_extra.html",
+        "<a href=\"/legal-notice/\">Legal</a>",
+    );
+    // The site's own base template: the theme's, with a broken link added.
+    let base = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/default/templates/base.html"),
+    )
+    .unwrap();
+    site.write(
+        "templates/base.html",
+        &base.replacen("</body>", "<a href=\"/legal-notice/\">Legal</a></body>", 1),
+    );
+    let (code, json, _) = check(&site, &[]);
+    assert_eq!(code, Some(1));
+    let errors = entries(&json, "errors");
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert!(
+        errors[0].starts_with("templates:0 broken link: `/legal-notice/`"),
+        "{errors:?}"
+    );
+    assert!(errors[0].contains(" pages, the first /"), "{errors:?}");
+}
+
+#[test]
+fn duplicate_titles_in_one_language_are_warnings() {
+    let site = Fixture::small();
+    site.write(
+        "content/news/again.en.md",
+        "---\ntitle: First  results\ndate: 2024-04-01\n---\nBody.\n",
+    );
+    let (code, json, _) = check(&site, &[]);
+    assert_eq!(code, Some(0), "{json:#}");
+    let warnings = entries(&json, "warnings");
+    assert!(
+        warnings.contains(
+            &"content/news/results.en.md:2 content/news/again.en.md has the same title in en"
+                .to_string()
+        ),
+        "{warnings:#?}"
+    );
+}
+
+#[test]
+fn required_languages_name_each_item_missing_in_them() {
+    let site = Fixture::small();
+    site.write(
+        "site.yaml",
+        &SITE_YAML.replace(
+            "es: {name: Español, locale: es-ES}",
+            "es: {name: Español, locale: es-ES, required: true}",
+        ),
+    );
+    let (code, json, _) = check(&site, &[]);
+    assert_eq!(code, Some(1));
+    let errors = entries(&json, "errors");
+    // Translated into es: kick-off, aeiti, about. Not: results, later, citeve, assembly.
+    let missing: Vec<&str> = errors
+        .iter()
+        .filter(|e| e.contains("not published in es"))
+        .map(|e| e.split(':').next().unwrap())
+        .collect();
+    assert_eq!(
+        missing,
+        [
+            "content/meetings/assembly.en.md",
+            "content/news/later.en.md",
+            "content/news/results.en.md",
+            "content/partners/citeve.en.md",
+        ],
+        "{errors:#?}"
+    );
+    assert_eq!(errors.len(), 4);
+}
+
+#[test]
+fn an_alias_that_would_replace_a_page_fails_the_build_and_the_check() {
+    let site = Fixture::small();
+    site.write(
+        "content/news/later.en.md",
+        "---\ntitle: Later news\ndate: 2024-05-01\naliases: [/en/news/results/, /old/later/]\n---\nBody.\n",
+    );
+    let (code, json, _) = check(&site, &[]);
+    assert_eq!(code, Some(1));
+    let errors = entries(&json, "errors");
+    assert_eq!(
+        errors,
+        [
+            "content/news/later.en.md:4 the alias `/en/news/results/` is the address of a page of the site; its redirect would replace that page"
+        ],
+    );
+    let build = site.build();
+    assert_eq!(build.status.code(), Some(1));
+    assert!(stderr(&build).contains("content/news/later.en.md:4"));
+}
+
+#[test]
+fn large_images_are_warnings() {
+    let site = Fixture::small();
+    site.write(
+        "content/news/visit/index.en.md",
+        "---\ntitle: Visit\ndate: 2024-02-01\n---\n![The whole consortium](huge.png)\n",
+    );
+    site.write_bytes("content/news/visit/huge.png", &png(4000, 3000));
+    let (code, json, _) = check(&site, &[]);
+    assert_eq!(code, Some(0), "{json:#}");
+    let warnings = entries(&json, "warnings");
+    assert!(
+        warnings.iter().any(|w| w
+            .starts_with("content/news/visit/huge.png:0 this image is large for a web page")
+            && w.contains("4000×3000")),
+        "{warnings:#?}"
+    );
+}
+
+#[test]
+fn external_links_are_checked_only_when_asked() {
+    let server = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = server.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in server.incoming().flatten() {
+            let mut reader = BufReader::new(stream);
+            let mut request = String::new();
+            if reader.read_line(&mut request).is_err() {
+                continue;
+            }
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+            }
+            let status = if request.contains(" /ok ") {
+                "200 OK"
+            } else {
+                "404 Not Found"
+            };
+            let _ = write!(
+                reader.get_mut(),
+                "HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            );
+        }
+    });
+    let site = Fixture::small();
+    site.write(
+        "content/pages/links.en.md",
+        &format!(
+            "---\ntitle: Links\n---\n[Fine](http://127.0.0.1:{port}/ok)\n\n[Gone](http://127.0.0.1:{port}/gone)\n"
+        ),
+    );
+    let (code, json, _) = check(&site, &[]);
+    assert_eq!(code, Some(0), "{json:#}");
+    assert_eq!(json["external"], 0);
+
+    let (code, json, _) = check(&site, &["--external"]);
+    assert_eq!(code, Some(1), "{json:#}");
+    assert_eq!(json["external"], 2);
+    assert_eq!(
+        entries(&json, "errors"),
+        [format!(
+            "content/pages/links.en.md:6 the external link `http://127.0.0.1:{port}/gone` is broken: the server says it does not exist (404)"
+        )]
+    );
+}
+
+#[test]
+fn a_site_with_build_errors_reports_them_without_panicking() {
+    let site = Fixture::small();
+    site.write(
+        "content/news/bad.en.md",
+        "---\ntitle: Bad\ndate: yesterday\npartners: [aeitt]\n---\nBody\n",
+    );
+    let (code, json, text) = check(&site, &[]);
+    assert_eq!(code, Some(1));
+    let errors = entries(&json, "errors");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.starts_with("content/news/bad.en.md:3")),
+        "{errors:#?}"
+    );
+    assert!(!text.contains("panicked"));
+}
+
+/// A PNG's signature and header: enough for its size to be read.
+fn png(width: u32, height: u32) -> Vec<u8> {
+    let mut bytes = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
+    bytes.extend_from_slice(&13u32.to_be_bytes());
+    bytes.extend_from_slice(b"IHDR");
+    bytes.extend_from_slice(&width.to_be_bytes());
+    bytes.extend_from_slice(&height.to_be_bytes());
+    bytes.extend_from_slice(&[8, 6, 0, 0, 0]);
+    bytes.extend_from_slice(&[0, 0, 0, 0]);
+    bytes
+}

@@ -1,10 +1,13 @@
 //! The `rsync` target: a server reached over SSH, with the system's `rsync` and `ssh`.
 //!
 //! Files are compared by checksum, not by time (a fresh build gives every file a new time).
-//! Nothing outside the configured path is touched: instead of `--delete`, which would remove
-//! anything else found there, rsync gets the exact list of files herald published before and
-//! no longer has (`--files-from` with `--delete-missing-args`). `--delay-updates` puts every
-//! changed file in place at the end of the transfer, each through a temporary name.
+//! Nothing outside the configured path is touched, and nothing in it that herald did not
+//! publish: instead of `--delete`, which would remove anything else found there, rsync gets
+//! the exact list of the site's files (`--files-from`), and after the transfer one ssh command
+//! removes the files herald published before and no longer has (the list goes on its standard
+//! input), with the folders that this leaves empty. `--delay-updates` puts every changed file
+//! in place at the end of the transfer, each through a temporary name; the manifest goes up
+//! last, so a deploy interrupted anywhere is finished by the next one.
 //!
 //! With `atomic: true`, the layout is the one of the `directory` target: each deploy uploads a
 //! new release folder (hard-linking unchanged files to the live release with `--link-dest`),
@@ -123,15 +126,14 @@ impl RsyncPublisher {
         ]
     }
 
-    /// The transfer of a non-atomic deploy: every file of the site (rsync sends those whose
-    /// checksum differs) and the files to delete, listed in `list` (NUL-separated).
+    /// The transfer of a non-atomic deploy: every file of the site, listed in `list`
+    /// (NUL-separated); rsync sends those whose checksum differs.
     pub fn in_place_args(&self, local_root: &Path, list: &Path) -> Vec<OsString> {
         let mut args = self.rsync_common();
         args.extend([
             "--delay-updates".into(),
             "--from0".into(),
             flag_with_path("--files-from=", list),
-            "--delete-missing-args".into(),
             dir_arg(local_root),
             format!("{}:{}/", self.destination(), self.remote.path).into(),
         ]);
@@ -173,7 +175,8 @@ impl RsyncPublisher {
     }
 
     fn inspect(&self) -> Result<RemoteState, DeployError> {
-        let output = run("ssh", &self.ssh_args(&self.remote.inspect_script()))?;
+        let script = self.remote.inspect_script(self.config.atomic);
+        let output = run("ssh", &self.ssh_args(&script))?;
         RemoteState::parse(
             &String::from_utf8_lossy(&output.stdout),
             &format!("{}:{}", self.config.host, self.remote.path),
@@ -198,12 +201,14 @@ impl RsyncPublisher {
     }
 
     fn publish_in_place(&self, local: &LocalTree, plan: &Plan) -> Result<(), DeployError> {
+        if plan.is_empty() {
+            return Ok(());
+        }
         let mut list = tempfile::NamedTempFile::new().map_err(|source| DeployError::Io {
             context: "cannot create a temporary file".into(),
             source,
         })?;
-        let names = local.files.keys().chain(plan.deletes.iter());
-        for name in names {
+        for name in local.files.keys() {
             list.write_all(name.as_bytes())
                 .and_then(|_| list.write_all(b"\0"))
                 .map_err(|source| DeployError::Io {
@@ -211,8 +216,21 @@ impl RsyncPublisher {
                     source,
                 })?;
         }
+        list.flush().map_err(|source| DeployError::Io {
+            context: "cannot write the list of files".into(),
+            source,
+        })?;
         self.ssh(&format!("mkdir -p -- {}", shell_quote(&self.remote.path)))?;
-        run("rsync", &self.in_place_args(&local.root, list.path()))?;
+        if !local.files.is_empty() {
+            run("rsync", &self.in_place_args(&local.root, list.path()))?;
+        }
+        if !plan.deletes.is_empty() {
+            run_with_input(
+                "ssh",
+                &self.ssh_args(&self.remote.delete_script()),
+                &delete_list(&plan.deletes),
+            )?;
+        }
         self.upload_manifest(local, &self.remote.path)
     }
 
@@ -254,6 +272,18 @@ impl RsyncPublisher {
             "rsync",
             &self.release_args(&local.root, &partial, previous.as_deref()),
         )?;
+        if let Some(previous) = &previous {
+            let foreign = foreign_files(state, local);
+            if !foreign.is_empty() {
+                let mut input = Vec::new();
+                for name in &foreign {
+                    input.extend_from_slice(name.as_bytes());
+                    input.push(0);
+                }
+                let script = self.remote.carry_over_script(previous, &partial);
+                run_with_input("ssh", &self.ssh_args(&script), &input)?;
+            }
+        }
         self.upload_manifest(local, &format!("{}/{partial}", self.remote.releases_dir()))?;
         let mut releases = state.releases.clone();
         releases.push(release.clone());
@@ -376,8 +406,14 @@ impl RemotePath {
     }
 
     /// A read-only look at the target, in one round trip: what the served path is, the
-    /// entries of the releases folder, and the manifest.
-    pub fn inspect_script(&self) -> String {
+    /// entries of the releases folder, with `files` every file the served path has, and the
+    /// manifest.
+    pub fn inspect_script(&self, files: bool) -> String {
+        let list = if files {
+            "if [ -d \"$P/\" ]; then (cd -- \"$P/\" && find . -type f | sed 's/^\\.\\//file:/'); fi; "
+        } else {
+            ""
+        };
         format!(
             "P={p}; R={r}; \
              if [ -L \"$P\" ]; then printf 'link:%s\\n' \"$(readlink -- \"$P\")\"; \
@@ -385,10 +421,36 @@ impl RemotePath {
              elif [ -d \"$P\" ]; then echo folder; \
              elif [ -e \"$P\" ]; then echo file; \
              else echo none; fi; \
-             if [ -d \"$R\" ]; then ls -1A -- \"$R\" | sed 's/^/entry:/'; fi; \
+             if [ -d \"$R\" ]; then ls -1A -- \"$R\" | sed 's/^/entry:/'; fi; {list}\
              if [ -f \"$P/{MANIFEST_FILE}\" ]; then echo manifest:; cat -- \"$P/{MANIFEST_FILE}\"; fi",
             p = shell_quote(&self.path),
             r = shell_quote(&self.releases_dir()),
+        )
+    }
+
+    /// Removes, in the served path, the files named on standard input (`f:` and a path,
+    /// NUL-separated) and then the folders named there (`d:`) when they are empty. The names
+    /// come from the manifest, whose paths are checked to stay inside the site.
+    pub fn delete_script(&self) -> String {
+        format!(
+            "cd -- {} && xargs -0 sh -c 's=0; for x do case $x in \
+             f:*) rm -f -- \"${{x#f:}}\" || s=1;; \
+             d:*) rmdir -- \"${{x#d:}}\" 2>/dev/null;; esac; done; exit $s' sh",
+            shell_quote(&self.path)
+        )
+    }
+
+    /// Hard-links (or copies) into the release being uploaded, `partial`, the files of the
+    /// live release `previous` named on standard input (NUL-separated): the files herald did
+    /// not publish, which a deploy keeps.
+    pub fn carry_over_script(&self, previous: &str, partial: &str) -> String {
+        format!(
+            "cd -- {} && xargs -0 sh -c 'for x do d=$(dirname -- \"$x\"); \
+             mkdir -p -- {n}/\"$d\" && {{ ln -f -- {p}/\"$x\" {n}/\"$x\" \
+             || cp -p -- {p}/\"$x\" {n}/\"$x\"; }} || exit 1; done' sh",
+            shell_quote(&self.releases_dir()),
+            p = shell_quote(previous),
+            n = shell_quote(partial),
         )
     }
 
@@ -451,6 +513,8 @@ struct RemoteState {
     live: LiveState,
     /// Every entry of the releases folder.
     entries: Vec<String>,
+    /// Every file the served path has (when asked for).
+    files: Vec<String>,
     /// The entries that are releases.
     releases: Vec<String>,
     manifest: Option<Manifest>,
@@ -479,6 +543,11 @@ impl RemoteState {
             .filter_map(|l| l.strip_prefix("entry:"))
             .map(str::to_string)
             .collect();
+        let files: Vec<String> = head
+            .lines()
+            .filter_map(|l| l.strip_prefix("file:"))
+            .map(str::to_string)
+            .collect();
         let releases = entries
             .iter()
             .filter(|e| release_number(e).is_some())
@@ -490,6 +559,7 @@ impl RemoteState {
         Ok(RemoteState {
             live,
             entries,
+            files,
             releases,
             manifest,
         })
@@ -521,6 +591,21 @@ impl RemoteState {
             ))),
         }
     }
+}
+
+/// The files of the live release that herald did not publish and the new site does not
+/// have: an `.htaccess`, a partner's uploads.
+fn foreign_files(state: &RemoteState, local: &LocalTree) -> Vec<String> {
+    let published = state.manifest.as_ref().map(|m| &m.files);
+    state
+        .files
+        .iter()
+        .filter(|f| f.as_str() != MANIFEST_FILE)
+        .filter(|f| !published.is_some_and(|p| p.contains_key(*f)))
+        .filter(|f| !local.files.contains_key(*f))
+        .filter(|f| super::manifest::is_safe_relative_path(f))
+        .cloned()
+        .collect()
 }
 
 /// All but the newest `keep` releases, never `live`.
@@ -562,17 +647,59 @@ fn dir_arg(path: &Path) -> OsString {
     arg
 }
 
+/// The standard input of [`RemotePath::delete_script`]: the files, then the folders they
+/// leave behind, deepest first.
+fn delete_list(deletes: &[String]) -> Vec<u8> {
+    let mut input = Vec::new();
+    let mut folders = std::collections::BTreeSet::new();
+    for path in deletes {
+        input.extend_from_slice(b"f:");
+        input.extend_from_slice(path.as_bytes());
+        input.push(0);
+        let mut rest = path.as_str();
+        while let Some((parent, _)) = rest.rsplit_once('/') {
+            folders.insert(parent);
+            rest = parent;
+        }
+    }
+    let mut folders: Vec<&str> = folders.into_iter().collect();
+    folders.sort_by_key(|f| (std::cmp::Reverse(f.matches('/').count()), *f));
+    for folder in folders {
+        input.extend_from_slice(b"d:");
+        input.extend_from_slice(folder.as_bytes());
+        input.push(0);
+    }
+    input
+}
+
 /// Runs `program` with `args`; a failure carries what the program said.
 fn run(program: &str, args: &[OsString]) -> Result<Output, DeployError> {
-    let output = Command::new(program)
+    run_with_input(program, args, &[])
+}
+
+/// Runs `program` with `args` and `input` on its standard input.
+fn run_with_input(program: &str, args: &[OsString], input: &[u8]) -> Result<Output, DeployError> {
+    let cannot_run = |err: std::io::Error| {
+        DeployError::Target(format!(
+            "cannot run `{program}` ({err}); install it (Debian: apt install rsync openssh-client)"
+        ))
+    };
+    let mut child = Command::new(program)
         .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|err| {
-            DeployError::Target(format!(
-                "cannot run `{program}` ({err}); install it (Debian: apt install rsync openssh-client)"
-            ))
-        })?;
+        .stdin(if input.is_empty() {
+            Stdio::null()
+        } else {
+            Stdio::piped()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(cannot_run)?;
+    if let Some(mut stdin) = child.stdin.take() {
+        // A program that stops reading early says why on stderr, below.
+        let _ = stdin.write_all(input);
+    }
+    let output = child.wait_with_output().map_err(cannot_run)?;
     if output.status.success() {
         Ok(output)
     } else {
@@ -657,16 +784,32 @@ mod tests {
                 "--delay-updates",
                 "--from0",
                 "--files-from=/tmp/list",
-                "--delete-missing-args",
                 "/site/public/",
                 "u@h:/var/www/site/"
             ]
         );
+        assert!(!args.iter().any(|a| a.starts_with("--delete")));
+    }
+
+    #[test]
+    fn deletes_name_files_then_the_folders_they_empty_deepest_first() {
+        let input = delete_list(&["en/news/later/index.html".into(), "old.css".into()]);
+        let items: Vec<&[u8]> = input.split(|b| *b == 0).filter(|i| !i.is_empty()).collect();
+        assert_eq!(
+            items,
+            [
+                &b"f:en/news/later/index.html"[..],
+                b"f:old.css",
+                b"d:en/news/later",
+                b"d:en/news",
+                b"d:en"
+            ]
+        );
+        let remote = RemotePath::parse("/var/www/my site").unwrap();
         assert!(
-            !args
-                .iter()
-                .any(|a| a == "--delete"
-                    || a.starts_with("--delete-") && a != "--delete-missing-args")
+            remote
+                .delete_script()
+                .starts_with("cd -- '/var/www/my site' && xargs -0")
         );
     }
 

@@ -63,10 +63,19 @@ pub fn check_site(root: &Path, options: CheckOptions) -> CheckReport {
     let (site, mut diagnostics) = crate::resolve_site(root, options.build.clone());
     let mut report = CheckReport::default();
     if let Some(site) = site {
+        let errors_before = diagnostics.errors().count();
         let rendered = crate::render::render_site(&site, &mut diagnostics);
+        // Pages a template failed to render are missing: every link to them would be reported
+        // as broken too. Then only the content files are checked.
+        let complete = diagnostics.errors().count() == errors_before;
         let checker = Checker::new(&site, &rendered);
         report.pages = checker.pages.len();
-        checker.check(&mut diagnostics, &mut report, options.external);
+        checker.check(
+            &mut diagnostics,
+            &mut report,
+            options.external && complete,
+            complete,
+        );
     }
     diagnostics.sort();
     report.diagnostics = diagnostics;
@@ -153,10 +162,20 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn check(&self, diagnostics: &mut Diagnostics, report: &mut CheckReport, external: bool) {
+    /// Runs every check; with `pages` false, only those of content files.
+    fn check(
+        &self,
+        diagnostics: &mut Diagnostics,
+        report: &mut CheckReport,
+        external: bool,
+        pages: bool,
+    ) {
         diagnostics.extend(self.source_problems.iter().cloned());
         diagnostics.extend(content::duplicate_titles(self.site));
         diagnostics.extend(content::missing_required_translations(self.site));
+        if !pages {
+            return;
+        }
 
         // Problems of templates, with the pages that have them; in the order first met.
         let mut template_problems: Vec<(Problem, Vec<&str>)> = Vec::new();

@@ -264,6 +264,7 @@ pub fn render_site_with(
             }
         },
     };
+    diagnostics.extend(unknown_item_templates(site, &templates));
     templates.set_items(site, &values.refs);
     // `get_item` can show any item on any page: then no page can be trusted to be unchanged.
     let no_pages = HashMap::new();
@@ -496,12 +497,15 @@ impl PageRenderer<'_> {
             Page::LanguageChooser => "index.html".to_string(),
             _ => output_path(site, &frame.url),
         };
+        // A `template` the theme lacks was reported by `unknown_item_templates`: the page gets
+        // its section's template, so that the one mistake is reported once.
         let template = match page {
             Page::Item(id) => site
                 .file(id)
                 .front_matter
                 .template
                 .clone()
+                .filter(|name| self.templates.has(name))
                 .unwrap_or_else(|| frame.template.to_string()),
             _ => frame.template.to_string(),
         };
@@ -1220,6 +1224,34 @@ fn output_path(site: &ResolvedSite, url: &str) -> String {
     } else {
         path.to_string()
     }
+}
+
+/// Items whose front matter names a `template` the theme does not have.
+fn unknown_item_templates(site: &ResolvedSite, templates: &Templates) -> Vec<Diagnostic> {
+    let mut problems = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for (id, item) in site.items.iter().enumerate() {
+        let file = site.file(id);
+        let Some(name) = &file.front_matter.template else {
+            continue;
+        };
+        if item.fallback_of.is_some() || templates.has(name) || !seen.insert(item.file) {
+            continue;
+        }
+        let hint = crate::diagnostics::did_you_mean(name, templates.names())
+            .map(|known| format!("did you mean `{known}`?"))
+            .unwrap_or_else(|| {
+                format!("add `templates/{name}` to the site, or leave `template` out to use the section's own")
+            });
+        problems.push(
+            file.error(
+                file.location_of("template"),
+                format!("the theme has no template `{name}`"),
+            )
+            .with_hint(hint),
+        );
+    }
+    problems
 }
 
 /// Redirect pages for the old URLs listed in `aliases`. An alias that would replace one of

@@ -99,6 +99,11 @@ impl Templates {
         self.sources.contains_key(name)
     }
 
+    /// The names of every template, for did-you-mean hints.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.sources.keys().map(String::as_str)
+    }
+
     /// Renders `template`; an error names the template, its line and the page being rendered.
     pub fn render(
         &self,

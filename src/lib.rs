@@ -10,6 +10,7 @@ pub mod deploy;
 pub mod diagnostics;
 pub mod load;
 pub mod render;
+pub mod report;
 pub mod resolve;
 pub mod serve;
 pub mod timings;

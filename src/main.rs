@@ -61,6 +61,8 @@ enum Command {
     /// Check the site without writing anything: links, anchors, images, references,
     /// translations (exit status 1 on errors).
     Check(herald::check::cli::CheckArgs),
+    /// List the communication activities of a period, for a funder's report.
+    Report(herald::report::cli::ReportArgs),
     /// Build the site and publish it to a target of site.yaml's `deploy:`.
     Deploy(herald::deploy::cli::DeployArgs),
 }
@@ -74,6 +76,7 @@ fn main() -> ExitCode {
         Command::Status(args) => workflow::status(&cli.root, args),
         Command::Schema(args) => workflow::schema(&cli.root, args),
         Command::Check(args) => herald::check::cli::check_command(&cli.root, args),
+        Command::Report(args) => herald::report::cli::report_command(&cli.root, args),
         Command::Deploy(args) => herald::deploy::cli::deploy_command(&cli.root, args),
         Command::Build {
             drafts,

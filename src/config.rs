@@ -184,12 +184,12 @@ pub enum DeployTarget {
     Directory(DirectoryTarget),
     /// A server reached over SSH, with the system's `rsync` and `ssh`.
     Rsync(RsyncTarget),
-    /// Shared hosting with SFTP only (not supported yet).
-    Sftp(RemoteLogin),
-    /// Shared hosting with FTP.
-    Ftp(RemoteLogin),
-    /// Shared hosting with FTP over TLS.
-    Ftps(RemoteLogin),
+    /// Shared hosting with SFTP only: files uploaded one by one, each renamed into place.
+    Sftp(SftpTarget),
+    /// Shared hosting with plain FTP (password in the clear: prefer `ftps`).
+    Ftp(FtpTarget),
+    /// Shared hosting with FTP over TLS (explicit, `AUTH TLS`).
+    Ftps(FtpTarget),
     /// S3-compatible object storage (not supported yet).
     S3(RemoteLogin),
 }
@@ -237,6 +237,58 @@ pub struct RsyncTarget {
     /// With `atomic`: releases kept for `--rollback`, the live one included.
     #[serde(default = "default_keep")]
     pub keep: usize,
+    /// Refuse a deploy that would delete more files than this.
+    #[serde(default)]
+    pub max_deletes: Option<usize>,
+}
+
+/// An SFTP login. Authentication: `key`, else the SSH agent (`SSH_AUTH_SOCK`), and the
+/// password in the environment variable `password_env` when that is set.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SftpTarget {
+    pub host: String,
+    /// The SSH user.
+    pub user: String,
+    /// The folder on the server the web server serves; herald deletes only files it
+    /// published there.
+    pub path: String,
+    /// The SSH port (default 22).
+    #[serde(default)]
+    pub port: Option<u16>,
+    /// A private key file without a passphrase (for a key with one, use an SSH agent).
+    #[serde(default)]
+    pub key: Option<std::path::PathBuf>,
+    /// The known_hosts file to check the server's key against (default `~/.ssh/known_hosts`);
+    /// a server whose key is not in it is refused.
+    #[serde(default)]
+    pub known_hosts: Option<std::path::PathBuf>,
+    /// The environment variable that holds the password, e.g. `HERALD_SFTP_PASSWORD`.
+    #[serde(default)]
+    pub password_env: Option<String>,
+    /// Refuse a deploy that would delete more files than this.
+    #[serde(default)]
+    pub max_deletes: Option<usize>,
+}
+
+/// An FTP or FTPS login.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FtpTarget {
+    pub host: String,
+    pub user: String,
+    /// The folder on the server the web server serves, e.g. `/public_html`; herald deletes
+    /// only files it published there.
+    pub path: String,
+    /// The port (default 21).
+    #[serde(default)]
+    pub port: Option<u16>,
+    /// The environment variable that holds the password, e.g. `HERALD_FTP_PASSWORD`.
+    pub password_env: String,
+    /// FTPS: a PEM file of certificates to trust besides the usual authorities (a host's
+    /// own certificate authority, or its self-signed certificate).
+    #[serde(default)]
+    pub ca_certificate: Option<std::path::PathBuf>,
     /// Refuse a deploy that would delete more files than this.
     #[serde(default)]
     pub max_deletes: Option<usize>,

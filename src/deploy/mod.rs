@@ -11,8 +11,11 @@
 
 pub mod cli;
 pub mod directory;
+pub mod ftp;
 pub mod manifest;
+pub mod remote;
 pub mod rsync;
+pub mod sftp;
 
 use std::path::{Path, PathBuf};
 
@@ -103,7 +106,8 @@ impl DeployError {
                     .into(),
             ),
             DeployError::Unsupported(_) => Some(
-                "use a `directory` or `rsync` target, or upload public/ with another tool".into(),
+                "use a `directory`, `rsync`, `sftp` or `ftps` target, or upload public/ with another tool"
+                    .into(),
             ),
             _ => None,
         }
@@ -239,9 +243,27 @@ fn open_target(
             config.clone(),
             root,
         )?)),
-        DeployTarget::Sftp(_) => Err(DeployError::Unsupported("sftp")),
-        DeployTarget::Ftp(_) => Err(DeployError::Unsupported("ftp")),
-        DeployTarget::Ftps(_) => Err(DeployError::Unsupported("ftps")),
+        DeployTarget::Sftp(config) => {
+            let files = sftp::SftpFiles::new(config.clone(), root)?;
+            Ok(Box::new(remote::FilesPublisher::new(
+                name,
+                "sftp",
+                files.describe(),
+                remote::RemoteRoot::parse(&config.path)?,
+                files,
+            )))
+        }
+        DeployTarget::Ftp(config) | DeployTarget::Ftps(config) => {
+            let secure = matches!(target, DeployTarget::Ftps(_));
+            let files = ftp::FtpFiles::new(config.clone(), secure, root)?;
+            Ok(Box::new(remote::FilesPublisher::new(
+                name,
+                if secure { "ftps" } else { "ftp" },
+                files.describe(),
+                remote::RemoteRoot::parse(&config.path)?,
+                files,
+            )))
+        }
         DeployTarget::S3(_) => Err(DeployError::Unsupported("s3")),
     }
 }
@@ -259,10 +281,9 @@ fn max_deletes(target: &DeployTarget) -> Option<usize> {
     match target {
         DeployTarget::Directory(config) => config.max_deletes,
         DeployTarget::Rsync(config) => config.max_deletes,
-        DeployTarget::Sftp(config)
-        | DeployTarget::Ftp(config)
-        | DeployTarget::Ftps(config)
-        | DeployTarget::S3(config) => config.max_deletes,
+        DeployTarget::Sftp(config) => config.max_deletes,
+        DeployTarget::Ftp(config) | DeployTarget::Ftps(config) => config.max_deletes,
+        DeployTarget::S3(config) => config.max_deletes,
     }
 }
 

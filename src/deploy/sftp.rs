@@ -42,8 +42,8 @@ pub struct SftpFiles {
 }
 
 struct Connection {
-    /// Kept so that the SSH connection lives as long as the SFTP session.
-    _ssh: client::Handle<HostKeyCheck>,
+    /// The SSH connection the SFTP session runs in.
+    ssh: client::Handle<HostKeyCheck>,
     sftp: RawSftpSession,
     posix_rename: bool,
 }
@@ -158,7 +158,7 @@ impl SftpFiles {
             .get(POSIX_RENAME)
             .is_some_and(|v| v == "1");
         Ok(Connection {
-            _ssh: ssh,
+            ssh,
             sftp,
             posix_rename,
         })
@@ -262,37 +262,38 @@ impl RemoteFiles for SftpFiles {
     fn read(&mut self, path: &str) -> Result<Option<Vec<u8>>, DeployError> {
         let (runtime, connection) = self.session()?;
         let sftp = &connection.sftp;
-        let result: Result<Option<Vec<u8>>, SftpError> = runtime.block_on(async {
-            let handle = match sftp
-                .open(path, OpenFlags::READ, FileAttributes::empty())
-                .await
-            {
-                Ok(handle) => handle.handle,
-                Err(err) if is_status(&err, StatusCode::NoSuchFile) => return Ok(None),
-                Err(err) => return Err(err),
-            };
-            let mut bytes = Vec::new();
-            loop {
-                match sftp
-                    .read(handle.as_str(), bytes.len() as u64, CHUNK as u32)
+        let result: Result<Option<Vec<u8>>, SftpError> =
+            runtime.block_on(guarded(&connection.ssh, async {
+                let handle = match sftp
+                    .open(path, OpenFlags::READ, FileAttributes::empty())
                     .await
                 {
-                    Ok(data) if data.data.is_empty() => break,
-                    Ok(data) => bytes.extend_from_slice(&data.data),
-                    Err(err) if is_status(&err, StatusCode::Eof) => break,
+                    Ok(handle) => handle.handle,
+                    Err(err) if is_status(&err, StatusCode::NoSuchFile) => return Ok(None),
                     Err(err) => return Err(err),
+                };
+                let mut bytes = Vec::new();
+                loop {
+                    match sftp
+                        .read(handle.as_str(), bytes.len() as u64, CHUNK as u32)
+                        .await
+                    {
+                        Ok(data) if data.data.is_empty() => break,
+                        Ok(data) => bytes.extend_from_slice(&data.data),
+                        Err(err) if is_status(&err, StatusCode::Eof) => break,
+                        Err(err) => return Err(err),
+                    }
                 }
-            }
-            sftp.close(handle).await?;
-            Ok(Some(bytes))
-        });
+                sftp.close(handle).await?;
+                Ok(Some(bytes))
+            }));
         result.map_err(|err| self.fail("read", path, err))
     }
 
     fn make_dir(&mut self, path: &str) -> Result<(), DeployError> {
         let (runtime, connection) = self.session()?;
         let sftp = &connection.sftp;
-        let result = runtime.block_on(async {
+        let result = runtime.block_on(guarded(&connection.ssh, async {
             match sftp.mkdir(path, FileAttributes::empty()).await {
                 Ok(_) => Ok(()),
                 // Already there (or not ours to make, but there): a folder will do.
@@ -301,14 +302,14 @@ impl RemoteFiles for SftpFiles {
                     _ => Err(err),
                 },
             }
-        });
+        }));
         result.map_err(|err| self.fail("make the folder", path, err))
     }
 
     fn write(&mut self, path: &str, bytes: &[u8]) -> Result<(), DeployError> {
         let (runtime, connection) = self.session()?;
         let sftp = &connection.sftp;
-        let result = runtime.block_on(async {
+        let result = runtime.block_on(guarded(&connection.ssh, async {
             let attrs = FileAttributes {
                 permissions: Some(0o644),
                 ..FileAttributes::empty()
@@ -326,7 +327,7 @@ impl RemoteFiles for SftpFiles {
                     .await?;
             }
             sftp.close(handle).await.map(|_| ())
-        });
+        }));
         result.map_err(|err| self.fail("upload", path, err))
     }
 
@@ -334,7 +335,7 @@ impl RemoteFiles for SftpFiles {
         let (runtime, connection) = self.session()?;
         let sftp = &connection.sftp;
         let posix = connection.posix_rename;
-        let result = runtime.block_on(async {
+        let result = runtime.block_on(guarded(&connection.ssh, async {
             if posix {
                 let mut data = Vec::with_capacity(8 + from.len() + to.len());
                 for text in [from, to] {
@@ -355,20 +356,20 @@ impl RemoteFiles for SftpFiles {
                     sftp.rename(from, to).await.map(|_| ())
                 }
             }
-        });
+        }));
         result.map_err(|err| self.fail("rename into place", to, err))
     }
 
     fn remove_file(&mut self, path: &str) -> Result<(), DeployError> {
         let (runtime, connection) = self.session()?;
         let sftp = &connection.sftp;
-        let result = runtime.block_on(async {
+        let result = runtime.block_on(guarded(&connection.ssh, async {
             match sftp.remove(path).await {
                 Ok(_) => Ok(()),
                 Err(err) if is_status(&err, StatusCode::NoSuchFile) => Ok(()),
                 Err(err) => Err(err),
             }
-        });
+        }));
         result.map_err(|err| self.fail("delete", path, err))
     }
 
@@ -376,7 +377,29 @@ impl RemoteFiles for SftpFiles {
         let Ok((runtime, connection)) = self.session() else {
             return false;
         };
-        runtime.block_on(connection.sftp.rmdir(path)).is_ok()
+        runtime
+            .block_on(guarded(&connection.ssh, connection.sftp.rmdir(path)))
+            .is_ok()
+    }
+}
+
+/// Runs an SFTP request, failing at once when the SSH connection is lost (the request
+/// itself would wait for its time limit).
+async fn guarded<T>(
+    ssh: &client::Handle<HostKeyCheck>,
+    request: impl std::future::Future<Output = Result<T, SftpError>>,
+) -> Result<T, SftpError> {
+    let lost = async {
+        loop {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            if ssh.is_closed() {
+                break;
+            }
+        }
+    };
+    tokio::select! {
+        result = request => result,
+        () = lost => Err(SftpError::UnexpectedBehavior("the connection was lost".into())),
     }
 }
 

@@ -444,12 +444,20 @@ impl Ftpd {
         self.spawn(0).expect("restart the FTP server");
     }
 
-    /// Whether the server process has ended (a server told to die).
+    /// Whether the server process has ended (a server told to die), within a few seconds:
+    /// its connections close a moment before it is gone.
     pub fn has_exited(&mut self) -> bool {
-        match &mut self.child {
-            Some(child) => matches!(child.try_wait(), Ok(Some(_))),
-            None => true,
+        let Some(child) = &mut self.child else {
+            return true;
+        };
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(5) {
+            if matches!(child.try_wait(), Ok(Some(_))) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(10));
         }
+        false
     }
 
     /// The lines of a target in site.yaml (under `deploy:`) that reach this server; the

@@ -188,6 +188,46 @@ fn tags_per_language() {
 }
 
 #[test]
+fn an_item_shows_its_own_tags() {
+    // Tags are sorted by name after items point at them: each item must keep its own.
+    let f = Fixture::small();
+    f.write(
+        "content/news/zebra.en.md",
+        "---\ntitle: Zebra\ndate: 2024-06-01\ntags: [zoo, animals]\n---\nBody.\n",
+    );
+    assert!(f.build().status.success());
+    let tag_links = |page: &str| -> Vec<String> {
+        let html = f.read(page);
+        let mut links: Vec<String> = html
+            .split("\" rel=\"tag\"")
+            .filter_map(|before| before.rsplit("href=\"/en/tags/").next())
+            .filter(|slug| slug.ends_with('/') && !slug.contains('"'))
+            .map(|slug| slug.trim_end_matches('/').to_string())
+            .collect();
+        links.sort();
+        links.dedup();
+        links
+    };
+    assert_eq!(
+        tag_links("public/en/news/zebra/index.html"),
+        ["animals", "zoo"]
+    );
+    assert_eq!(
+        tag_links("public/en/news/kick-off/index.html"),
+        ["meetings", "textile"]
+    );
+    let feed = f.read("public/en/atom.xml");
+    let zebra = &feed[feed
+        .find("<title>Zebra</title>")
+        .expect("zebra in the feed")..];
+    let zebra = &zebra[..zebra.find("</entry>").unwrap()];
+    assert!(
+        zebra.contains("term=\"zoo\"") && zebra.contains("term=\"animals\""),
+        "{zebra}"
+    );
+}
+
+#[test]
 fn dates_are_written_per_language() {
     let f = built_small();
     assert!(

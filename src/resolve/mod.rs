@@ -596,11 +596,25 @@ fn build_lists(site: &mut ResolvedSite) {
             }
         }
     }
+    // Tags are listed by name; items hold indexes into the list, so they follow the sort.
+    let mut new_index: Vec<Vec<usize>> = Vec::with_capacity(site.tags.len());
     for (lang, lists) in tag_items.into_iter().enumerate() {
         for (tag, items) in site.tags[lang].values_mut().zip(lists) {
             tag.items = items;
         }
+        let old_slugs: Vec<String> = site.tags[lang].keys().cloned().collect();
         site.tags[lang].sort_by(|_, a, _, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+        new_index.push(
+            old_slugs
+                .iter()
+                .map(|slug| site.tags[lang].get_index_of(slug).unwrap_or_default())
+                .collect(),
+        );
+    }
+    for item in &mut site.items {
+        for tag in &mut item.tags {
+            *tag = new_index[item.lang][*tag];
+        }
     }
     site.related = related;
 }

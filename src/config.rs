@@ -43,6 +43,9 @@ pub struct SiteConfig {
     #[serde(default)]
     #[schemars(with = "Option<serde_json::Value>")]
     pub extra: Option<serde_yaml::Value>,
+    /// Hosts other than the site's own that pages may load from (`herald check --privacy`).
+    #[serde(default)]
+    pub privacy: PrivacyConfig,
     /// Where `herald deploy NAME` publishes the site, by name.
     #[serde(default)]
     pub deploy: IndexMap<String, DeployTarget>,
@@ -166,12 +169,37 @@ pub enum UntranslatedTarget {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FundingConfig {
+    /// A programme preset that gives the statement and the disclaimer in each language:
+    /// `horizon-europe`, `erasmus-plus`, `interreg`, `digital-europe`,
+    /// `single-market-programme`, `creative-europe`, `life`.
+    #[serde(default)]
+    pub programme: Option<String>,
+    /// With a `programme`: `funded` or `co-funded` (the default). Otherwise the statement's
+    /// text, per language: "Co-funded by the European Union".
     #[serde(default)]
     pub statement: Option<Localized>,
+    /// The disclaimer's text per language (a `programme` writes it).
     #[serde(default)]
     pub disclaimer: Option<Localized>,
+    /// The agency that signed the grant, for the disclaimer: `EISMEA`, `REA`, `HaDEA`…
+    #[serde(default)]
+    pub granting_authority: Option<String>,
     #[serde(default)]
     pub grant_number: Option<String>,
+    /// The EU emblem's image, a path under the site's or the theme's static files (default
+    /// `/images/eu-emblem.svg`, the default theme's).
+    #[serde(default)]
+    pub emblem: Option<String>,
+}
+
+/// What `herald check --privacy` allows: requests a visitor's browser makes to other hosts.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PrivacyConfig {
+    /// Hosts pages may load from (`www.youtube-nocookie.com`); `*.example.eu` for its
+    /// subdomains.
+    #[serde(default)]
+    pub allowed_hosts: Vec<String>,
 }
 
 /// A place `herald deploy` publishes to, chosen by `type`. Secrets are never written here:
@@ -362,7 +390,7 @@ pub fn load_config(root: &Path) -> Result<LoadedConfig, Vec<Diagnostic>> {
 
 fn validate(loaded: &LoadedConfig) -> Vec<Diagnostic> {
     let config = &loaded.config;
-    let mut problems = Vec::new();
+    let mut problems = crate::funding::validate_funding(loaded);
     let source = loaded.source.clone();
     let mut error = |key: &str, message: String, hint: Option<String>| {
         problems.push(

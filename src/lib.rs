@@ -8,6 +8,7 @@ pub mod check;
 pub mod config;
 pub mod deploy;
 pub mod diagnostics;
+pub mod funding;
 pub mod load;
 pub mod render;
 pub mod report;

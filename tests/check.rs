@@ -303,3 +303,216 @@ fn png(width: u32, height: u32) -> Vec<u8> {
     bytes.extend_from_slice(&[0, 0, 0, 0]);
     bytes
 }
+
+/// A site with every funder's text in place, partner logos no larger than the emblem, and
+/// nothing loaded from other hosts.
+fn compliant_site() -> Fixture {
+    let site = Fixture::small();
+    site.write(
+        "site.yaml",
+        &SITE_YAML.replace(
+            "funding:\n  statement: {en: Co-funded by the European Union, es: Cofinanciado por la Unión Europea}\n",
+            "funding:\n  statement: {en: Co-funded by the European Union, es: Cofinanciado por la Unión Europea, ca: Cofinançat per la Unió Europea}\n  \
+             disclaimer: {en: Views are those of the authors only., es: Las opiniones son solo de los autores., ca: Les opinions són només dels autors.}\n",
+        ),
+    );
+    site.write(
+        "content/partners/citeve.en.md",
+        "---\ntitle: CITEVE\ncountry: PT\nlogo: /images/citeve.png\n---\nA technology centre.\n",
+    );
+    site.write_bytes("static/images/citeve.png", &png(160, 48));
+    site
+}
+
+#[test]
+fn a_compliant_site_passes_compliance_and_privacy() {
+    let site = compliant_site();
+    let (code, json, text) = check(&site, &["--compliance", "--privacy"]);
+    assert_eq!(code, Some(0), "{json:#} {text}");
+    assert_eq!(json["requests"], serde_json::json!([]));
+}
+
+#[test]
+fn compliance_and_privacy_find_exactly_the_planted_problems() {
+    let site = compliant_site();
+    // 1. No disclaimer in Catalan.
+    let yaml = site.read("site.yaml");
+    site.write(
+        "site.yaml",
+        &yaml.replace(", ca: Les opinions són només dels autors.", ""),
+    );
+    // 2. A partner logo taller than the emblem (80 px in the default theme).
+    site.write_bytes("static/images/citeve.png", &png(400, 300));
+    // 3. Google Fonts in the site's own base template.
+    let base = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/default/templates/base.html"),
+    )
+    .unwrap();
+    site.write(
+        "templates/base.html",
+        &base.replacen(
+            "</head>",
+            "<link rel=\"stylesheet\" href=\"https://fonts.googleapis.com/css2?family=Roboto\"></head>",
+            1,
+        ),
+    );
+    // 4. A YouTube player written into a page as HTML.
+    site.write(
+        "content/pages/about.en.md",
+        "---\ntitle: About\n---\nAbout the project.\n\n<iframe src=\"https://www.youtube.com/embed/abc123\" title=\"Video\"></iframe>\n",
+    );
+    let (code, json, _) = check(&site, &["--compliance", "--privacy"]);
+    assert_eq!(code, Some(1));
+    let errors = entries(&json, "errors");
+    assert_eq!(errors.len(), 4, "{errors:#?}");
+    assert!(
+        errors[0].starts_with("content/pages/about.en.md:6 visitors' browsers contact www.youtube.com (iframe `https://www.youtube.com/embed/abc123`) on 2 pages, the first /en/about/"),
+        "{errors:#?}"
+    );
+    assert!(
+        errors[1].starts_with("site.yaml:")
+            && errors[1].ends_with("site.yaml has no disclaimer in ca"),
+        "{errors:#?}"
+    );
+    assert!(
+        errors[2].starts_with("templates:0 the EU emblem (80 px high) is smaller than the partner logo `/images/citeve.png` (300 px high) on "),
+        "{errors:#?}"
+    );
+    assert!(
+        errors[3].starts_with("templates:0 visitors' browsers contact fonts.googleapis.com (stylesheet `https://fonts.googleapis.com/css2?family=Roboto`) on ")
+            && errors[3].contains(" pages, the first "),
+        "{errors:#?}"
+    );
+    let requests = json["requests"].as_array().unwrap();
+    assert_eq!(requests.len(), 2, "{requests:#?}");
+    assert!(requests.iter().all(|r| r["allowed"] == false));
+
+    // Allowing the two hosts leaves the compliance findings only.
+    let yaml = site.read("site.yaml");
+    site.write(
+        "site.yaml",
+        &format!("{yaml}privacy:\n  allowed_hosts: [fonts.googleapis.com, \"*.youtube.com\"]\n"),
+    );
+    let (_, json, _) = check(&site, &["--compliance", "--privacy"]);
+    assert_eq!(entries(&json, "errors").len(), 2, "{json:#}");
+    assert!(
+        json["requests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["allowed"] == true)
+    );
+}
+
+#[test]
+fn the_home_page_must_show_the_emblem_before_its_main_content() {
+    let site = compliant_site();
+    let home = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/default/templates/home.html"),
+    )
+    .unwrap();
+    // The site's own home template without the emblem in its first block.
+    let start = home
+        .find("<div class=\"hero-funding\">")
+        .expect("the hero's emblem");
+    let end = start + home[start..].find("</div>").unwrap() + "</div>".len();
+    site.write(
+        "templates/home.html",
+        &format!("{}{}", &home[..start], &home[end..]),
+    );
+    let (code, json, _) = check(&site, &["--compliance"]);
+    assert_eq!(code, Some(1));
+    let errors = entries(&json, "errors");
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert!(
+        errors[0].contains("on the home page /en/, the EU emblem comes after the main content"),
+        "{errors:#?}"
+    );
+}
+
+#[test]
+fn statements_must_name_the_union_in_full() {
+    let site = compliant_site();
+    let yaml = site.read("site.yaml");
+    site.write(
+        "site.yaml",
+        &yaml.replace(
+            "en: Co-funded by the European Union",
+            "en: Co-funded by the EU",
+        ),
+    );
+    let (code, json, _) = check(&site, &["--compliance"]);
+    assert_eq!(code, Some(1));
+    let errors = entries(&json, "errors");
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert!(
+        errors[0].contains(
+            "the funding statement in en must write the Union's name in full (“European Union”)"
+        ),
+        "{errors:#?}"
+    );
+}
+
+#[test]
+fn a_programme_preset_fills_in_every_language_and_warns_where_it_has_none() {
+    let site = Fixture::small();
+    site.write(
+        "site.yaml",
+        &SITE_YAML
+            .replace(
+                "funding:\n  statement: {en: Co-funded by the European Union, es: Cofinanciado por la Unión Europea}\n",
+                "funding:\n  programme: erasmus-plus\n  statement: funded\n",
+            )
+            .replace("  ca: {name: Català, locale: ca-ES}\n", "  ca: {name: Català, locale: ca-ES}\n  fi: {name: Suomi, locale: fi-FI}\n"),
+    );
+    let build = site.build();
+    assert!(build.status.success(), "{}", stderr(&build));
+    let es = site.read("public/es/index.html");
+    assert!(es.contains("Financiado por la Unión Europea"));
+    assert!(es.contains("la Agencia Ejecutiva Europea de Educación y Cultura (EACEA)"));
+    let (code, json, _) = check(&site, &["--compliance"]);
+    assert_eq!(code, Some(0), "{json:#}");
+    let warnings = entries(&json, "warnings");
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("the programme preset has no funding statement in fi")),
+        "{warnings:#?}"
+    );
+    // An unknown preset fails every build.
+    let yaml = site.read("site.yaml");
+    site.write("site.yaml", &yaml.replace("erasmus-plus", "erasmus"));
+    let build = site.build();
+    assert_eq!(build.status.code(), Some(1));
+    assert!(
+        stderr(&build).contains("there is no programme preset `erasmus`"),
+        "{}",
+        stderr(&build)
+    );
+    assert!(
+        stderr(&build).contains("did you mean `erasmus-plus`?"),
+        "{}",
+        stderr(&build)
+    );
+}
+
+#[test]
+fn the_demonstration_site_passes_every_check() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_herald"))
+        .args([
+            "--root",
+            root,
+            "check",
+            "--compliance",
+            "--privacy",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(output.status.code(), Some(0), "{json:#}");
+    assert_eq!(json["errors"], serde_json::json!([]));
+    assert_eq!(json["warnings"], serde_json::json!([]));
+}

@@ -24,6 +24,13 @@ pub struct CheckArgs {
     /// Also check links to other sites (asks each one over the network).
     #[arg(long)]
     pub external: bool,
+    /// Check the funder's visibility rules on every built page: funding statement and
+    /// disclaimer in each page's language, the EU emblem and its size.
+    #[arg(long)]
+    pub compliance: bool,
+    /// List every request pages make to other hosts; fail on those site.yaml does not allow.
+    #[arg(long)]
+    pub privacy: bool,
     /// Check the site with drafts and news dated in the future, as `herald serve` shows it.
     #[arg(long)]
     pub drafts: bool,
@@ -40,6 +47,8 @@ pub fn check_command(root: &Path, args: CheckArgs) -> ExitCode {
             ..BuildOptions::default()
         },
         external: args.external,
+        compliance: args.compliance,
+        privacy: args.privacy,
     };
     let report = check_site(root, options);
     match args.format {
@@ -110,5 +119,6 @@ pub fn to_json(report: &CheckReport) -> serde_json::Value {
         "pages": report.pages,
         "links": report.links,
         "external": report.external,
+        "requests": report.requests,
     })
 }

@@ -51,12 +51,13 @@ pub fn destination(url: &str, page_path: &str, site: &SiteAddress) -> Destinatio
         None => (url, None),
     };
     let fragment = fragment.map(|f| percent_decode_str(f).decode_utf8_lossy().into_owned());
-    let url = url.split('?').next().unwrap_or(url);
-    let path = if let Some(rest) = url.strip_prefix("//") {
+    if let Some(rest) = url.strip_prefix("//") {
         return external_or_internal(&format!("https://{rest}"), fragment, site);
     } else if url.contains("://") {
         return external_or_internal(url, fragment, site);
-    } else if has_scheme(url) {
+    }
+    let url = url.split('?').next().unwrap_or(url);
+    let path = if has_scheme(url) {
         return Destination::Other;
     } else if url.is_empty() {
         page_path.to_string()
@@ -87,6 +88,7 @@ fn external_or_internal(url: &str, fragment: Option<String>, site: &SiteAddress)
         && matches!(lower.as_bytes().get(origin.len()), None | Some(b'/'));
     if same {
         let rest = &url[origin.len()..];
+        let rest = rest.split('?').next().unwrap_or(rest);
         let path = if rest.is_empty() { "/" } else { rest };
         let path = normalize(&percent_decode_str(path).decode_utf8_lossy());
         return Destination::Internal { path, fragment };

@@ -9,10 +9,12 @@
 //! template writes is reported once, with the number of pages that have it.
 
 pub mod cli;
+pub mod compliance;
 pub mod content;
 pub mod external;
 pub mod html;
 pub mod links;
+pub mod privacy;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -38,6 +40,11 @@ pub struct CheckOptions {
     pub build: BuildOptions,
     /// Also ask the other sites the pages link to whether those addresses exist.
     pub external: bool,
+    /// Check the funder's visibility rules on every page ([`compliance`]).
+    pub compliance: bool,
+    /// List the requests pages make to other hosts; those site.yaml does not allow are
+    /// errors ([`privacy`]).
+    pub privacy: bool,
 }
 
 /// What a check found.
@@ -50,6 +57,8 @@ pub struct CheckReport {
     pub links: usize,
     /// Distinct external addresses asked (with `external`).
     pub external: usize,
+    /// With `privacy`: every request to another host, allowed or not.
+    pub requests: Vec<privacy::ThirdPartyRequest>,
 }
 
 impl CheckReport {
@@ -68,7 +77,10 @@ pub fn check_site(root: &Path, options: CheckOptions) -> CheckReport {
         // Pages a template failed to render are missing: every link to them would be reported
         // as broken too. Then only the content files are checked.
         let complete = diagnostics.errors().count() == errors_before;
-        let checker = Checker::new(&site, &rendered);
+        let detail = html::ScanDetail {
+            text: options.compliance,
+        };
+        let checker = Checker::new(&site, &rendered, detail);
         report.pages = checker.pages.len();
         checker.check(
             &mut diagnostics,
@@ -76,6 +88,14 @@ pub fn check_site(root: &Path, options: CheckOptions) -> CheckReport {
             options.external && complete,
             complete,
         );
+        if complete && options.compliance {
+            diagnostics.extend(compliance::compliance_problems(&checker));
+        }
+        if complete && options.privacy {
+            let (requests, problems) = privacy::privacy_problems(&checker);
+            report.requests = requests;
+            diagnostics.extend(problems);
+        }
     }
     diagnostics.sort();
     report.diagnostics = diagnostics;
@@ -107,7 +127,11 @@ enum Problem {
 }
 
 impl<'a> Checker<'a> {
-    fn new(site: &'a ResolvedSite, rendered: &'a RenderedSite) -> Checker<'a> {
+    fn new(
+        site: &'a ResolvedSite,
+        rendered: &'a RenderedSite,
+        detail: html::ScanDetail,
+    ) -> Checker<'a> {
         let files: HashMap<&str, &OutputFile> = rendered
             .files
             .iter()
@@ -120,7 +144,7 @@ impl<'a> Checker<'a> {
             .filter_map(|f| match &f.contents {
                 OutputContents::Bytes(bytes) => {
                     let text = String::from_utf8_lossy(bytes);
-                    Some((f.path.as_str(), html::scan_page(&text)))
+                    Some((f.path.as_str(), html::scan_page(&text, detail)))
                 }
                 _ => None,
             })

@@ -140,22 +140,17 @@ fn site_value(site: &ResolvedSite, lang: LangId, languages: &Value) -> Value {
     let code = site.lang_code(lang);
     let default = site.lang_code(site.default_lang);
     let funding = config.funding.as_ref();
+    let texts = funding
+        .map(|f| crate::funding::funding_texts(f, code, default))
+        .unwrap_or_default();
     let funding = MapBuilder::new()
         .set(
             "statement",
-            opt_str(
-                funding
-                    .and_then(|f| f.statement.as_ref())
-                    .and_then(|s| s.get(code, default)),
-            ),
+            opt_str(texts.statement.as_ref().map(|t| t.text.as_str())),
         )
         .set(
             "disclaimer",
-            opt_str(
-                funding
-                    .and_then(|f| f.disclaimer.as_ref())
-                    .and_then(|s| s.get(code, default)),
-            ),
+            opt_str(texts.disclaimer.as_ref().map(|t| t.text.as_str())),
         )
         .set(
             "grant_number",

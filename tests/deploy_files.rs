@@ -200,7 +200,14 @@ fn sftp_uploads_only_what_changed_and_deletes_only_its_own_files() {
         return;
     };
     let remote = Remote::new(|target| sshd.target_yaml("prod", "sftp", &target.join("www"), ""));
+    // A file of many write requests, which go several at a time.
+    let big: Vec<u8> = (0..1_500_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    remote.site.write_bytes("static/files/report.bin", &big);
     remote.check_redeploys();
+    assert_eq!(
+        fs::read(remote.served().join("files/report.bin")).unwrap(),
+        big
+    );
 }
 
 #[test]

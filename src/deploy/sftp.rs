@@ -29,6 +29,8 @@ use crate::config::SftpTarget;
 const POSIX_RENAME: &str = "posix-rename@openssh.com";
 /// Bytes per write request; every SFTP server takes this much.
 const CHUNK: usize = 32 * 1024;
+/// Write requests of one file in flight at once.
+const IN_FLIGHT: usize = 16;
 /// Seconds without an answer before a request fails.
 const TIMEOUT: u64 = 60;
 
@@ -44,7 +46,7 @@ pub struct SftpFiles {
 struct Connection {
     /// The SSH connection the SFTP session runs in.
     ssh: client::Handle<HostKeyCheck>,
-    sftp: RawSftpSession,
+    sftp: Arc<RawSftpSession>,
     posix_rename: bool,
 }
 
@@ -147,7 +149,7 @@ impl SftpFiles {
             .request_subsystem(true, "sftp")
             .await
             .map_err(failed)?;
-        let sftp = RawSftpSession::new(channel.into_stream());
+        let sftp = Arc::new(RawSftpSession::new(channel.into_stream()));
         sftp.set_timeout(TIMEOUT);
         let version = sftp
             .init()
@@ -322,11 +324,26 @@ impl RemoteFiles for SftpFiles {
                 )
                 .await?
                 .handle;
+            // Several writes in flight at once, so that a large file does not wait for a
+            // round trip per chunk.
+            let mut writes = tokio::task::JoinSet::new();
+            let mut outcome = Ok(());
             for (index, chunk) in bytes.chunks(CHUNK).enumerate() {
-                sftp.write(handle.as_str(), (index * CHUNK) as u64, chunk.to_vec())
-                    .await?;
+                if writes.len() >= IN_FLIGHT {
+                    outcome = outcome.and(joined(writes.join_next().await));
+                    if outcome.is_err() {
+                        break;
+                    }
+                }
+                let (sftp, handle) = (Arc::clone(sftp), handle.clone());
+                let (offset, data) = ((index * CHUNK) as u64, chunk.to_vec());
+                writes.spawn(async move { sftp.write(handle, offset, data).await.map(|_| ()) });
             }
-            sftp.close(handle).await.map(|_| ())
+            while let Some(result) = writes.join_next().await {
+                outcome = outcome.and(joined(Some(result)));
+            }
+            let closed = sftp.close(handle).await.map(|_| ());
+            outcome.and(closed)
         }));
         result.map_err(|err| self.fail("upload", path, err))
     }
@@ -400,6 +417,19 @@ async fn guarded<T>(
     tokio::select! {
         result = request => result,
         () = lost => Err(SftpError::UnexpectedBehavior("the connection was lost".into())),
+    }
+}
+
+/// The outcome of a finished write task.
+fn joined(
+    result: Option<Result<Result<(), SftpError>, tokio::task::JoinError>>,
+) -> Result<(), SftpError> {
+    match result {
+        None => Ok(()),
+        Some(Ok(outcome)) => outcome,
+        Some(Err(err)) => Err(SftpError::UnexpectedBehavior(format!(
+            "a write did not finish: {err}"
+        ))),
     }
 }
 

@@ -516,3 +516,27 @@ fn the_demonstration_site_passes_every_check() {
     assert_eq!(json["errors"], serde_json::json!([]));
     assert_eq!(json["warnings"], serde_json::json!([]));
 }
+
+#[test]
+fn a_video_is_a_two_click_placeholder_that_loads_nothing_from_its_host() {
+    let site = compliant_site();
+    site.write(
+        "content/news/later.en.md",
+        "---\ntitle: Later news\ndate: 2024-05-01\n---\nWatch:\n\n{{ video(url=\"https://www.youtube.com/watch?v=abc123\", title=\"The kick-off in two minutes\") }}\n\nAfter.\n",
+    );
+    let (code, json, text) = check(&site, &["--compliance", "--privacy"]);
+    assert_eq!(code, Some(0), "{json:#} {text}");
+    assert_eq!(json["requests"], serde_json::json!([]));
+    assert!(site.build().status.success());
+    let page = site.read("public/en/news/later/index.html");
+    assert!(
+        page.contains("data-embed-src=\"https://www.youtube-nocookie.com/embed/abc123\""),
+        "{page}"
+    );
+    assert!(page.contains("<button type=\"button\" class=\"video-load\">Play the video</button>"));
+    assert!(page.contains("href=\"https://www.youtube.com/watch?v=abc123\""));
+    assert!(page.contains("connects your browser to www.youtube-nocookie.com"));
+    assert!(!page.contains("<iframe"), "no player before consent");
+    assert!(page.contains("<p>After.</p>"));
+    assert!(site.path("public/js/video-embed.js").is_file());
+}

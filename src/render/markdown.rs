@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd, html};
 
+use super::shortcodes::{self, Shortcode, parse_shortcode};
 use crate::diagnostics::{Diagnostic, line_col};
 use crate::resolve::{ItemId, LinkResolution, ResolvedSite, parse_internal_link};
 
@@ -20,6 +21,9 @@ pub struct RenderedMarkdown {
     pub links: Vec<(String, LinkResolution)>,
     /// The URL of the item's page, which relative links and images were resolved against.
     pub page_url: String,
+    /// Whether the HTML holds texts of the theme's UI strings (a shortcode's): then a change
+    /// of the theme changes it too.
+    pub uses_ui_strings: bool,
     pub problems: Vec<Diagnostic>,
 }
 
@@ -49,8 +53,36 @@ pub fn render_item_markdown(site: &ResolvedSite, item: ItemId) -> RenderedMarkdo
     let mut depth = 0usize;
     let mut first_paragraph: Option<(usize, Option<usize>)> = None;
     let mut more_at: Option<usize> = None;
+    // Inside a paragraph that a shortcode replaced.
+    let mut in_shortcode = false;
+    let mut uses_ui_strings = false;
 
     for (event, range) in Parser::new_ext(body, options()).into_offset_iter() {
+        if in_shortcode {
+            in_shortcode = !matches!(event, Event::End(TagEnd::Paragraph));
+            continue;
+        }
+        let event = if matches!(event, Event::Start(Tag::Paragraph))
+            && let Some(parsed) = parse_shortcode(&body[range.clone()])
+        {
+            let location = || {
+                let (line, column) = line_col(&file.source, file.body_offset + range.start);
+                crate::diagnostics::Location::at(&file.path, line, column)
+            };
+            match render_shortcode(site, item, parsed) {
+                Ok(html) => {
+                    in_shortcode = true;
+                    uses_ui_strings = true;
+                    Event::Html(CowStr::from(html))
+                }
+                Err((message, hint)) => {
+                    problems.push(file.error(location(), message).with_hint(hint));
+                    event
+                }
+            }
+        } else {
+            event
+        };
         let event = match event {
             Event::Start(Tag::Link {
                 link_type,
@@ -185,8 +217,59 @@ pub fn render_item_markdown(site: &ResolvedSite, item: ItemId) -> RenderedMarkdo
         summary_text: Arc::from(summary_text),
         links,
         page_url: page_url.to_string(),
+        uses_ui_strings,
         problems,
     }
+}
+
+/// The HTML of a shortcode, or what is wrong with it (message, hint).
+fn render_shortcode(
+    site: &ResolvedSite,
+    item: ItemId,
+    parsed: Result<Shortcode, String>,
+) -> Result<String, (String, String)> {
+    let usage = "write it on a line of its own: {{ video(url=\"https://www.youtube.com/watch?v=…\", title=\"What the video shows\") }}".to_string();
+    let shortcode = parsed.map_err(|problem| {
+        (
+            format!("this shortcode cannot be read: {problem}"),
+            usage.clone(),
+        )
+    })?;
+    if shortcode.name != "video" {
+        let hint = crate::diagnostics::did_you_mean(&shortcode.name, shortcodes::KNOWN)
+            .map(|known| format!("did you mean `{known}`?"))
+            .unwrap_or_else(|| format!("the shortcodes are: {}", shortcodes::KNOWN.join(", ")));
+        return Err((format!("there is no shortcode `{}`", shortcode.name), hint));
+    }
+    let Some(url) = shortcode.arg("url") else {
+        return Err(("the video has no `url`".into(), usage));
+    };
+    let Some(embed) = shortcodes::video_embed(url) else {
+        return Err((
+            format!("`{url}` is not the address of a video herald can show"),
+            "use the address of the video's page on YouTube or Vimeo, or an https address of a player".into(),
+        ));
+    };
+    let Some(title) = shortcode.arg("title").filter(|t| !t.trim().is_empty()) else {
+        return Err((
+            "the video has no `title`".into(),
+            "say what the video shows: title=\"Highlights of the kick-off meeting\" (the player is named by it for screen readers)".into(),
+        ));
+    };
+    let lang = site.items[item].lang;
+    let text = |key: &str, default: &str| {
+        super::ui_string(site, lang, key).unwrap_or_else(|| default.to_string())
+    };
+    let texts = shortcodes::VideoTexts {
+        notice: text(
+            "video_notice",
+            "This video is shown by {provider}: playing it here connects your browser to {host}, which may record your visit.",
+        ),
+        play: text("video_play", "Play the video"),
+        watch_on: text("video_watch_on", "Watch it on {provider}"),
+    };
+    let script = format!("{}/js/video-embed.js", site.base_path);
+    Ok(shortcodes::video_html(url, title, &embed, &texts, &script))
 }
 
 /// Whether `url` is relative to the page it is written on: `photo.jpg`, `files/report.pdf`,

@@ -10,6 +10,7 @@ pub mod dates;
 mod feeds;
 pub mod markdown;
 mod search;
+pub mod shortcodes;
 mod sitemap;
 mod structured_data;
 mod templates;
@@ -199,7 +200,8 @@ pub fn render_site_with(
     let keys: Vec<ItemKey> = (0..site.items.len())
         .map(|id| ItemKey::of(site, id))
         .collect();
-    let markdown_versions = render_all_markdown(site, &keys, cache);
+    let theme_fingerprint = theme_fingerprint(site);
+    let markdown_versions = render_all_markdown(site, &keys, cache, theme_fingerprint);
     let mut markdown: Vec<RenderedMarkdown> = keys
         .iter()
         .enumerate()
@@ -247,7 +249,6 @@ pub fn render_site_with(
     );
     timer.lap("render: values");
     let timer = crate::timings::Timer::start();
-    let theme_fingerprint = theme_fingerprint(site);
     let templates = match &cache.templates {
         Some((fingerprint, templates)) if *fingerprint == theme_fingerprint => templates.clone(),
         _ => match Templates::compile(&site.loaded.theme, site) {
@@ -360,7 +361,16 @@ struct PageRenderer<'a> {
 
 /// Renders the Markdown of every item whose text or link targets changed since the build that
 /// filled `cache`; returns the version of each item's rendering.
-fn render_all_markdown(site: &ResolvedSite, keys: &[ItemKey], cache: &mut RenderCache) -> Vec<u64> {
+fn render_all_markdown(
+    site: &ResolvedSite,
+    keys: &[ItemKey],
+    cache: &mut RenderCache,
+    theme_fingerprint: u64,
+) -> Vec<u64> {
+    let same_theme = cache
+        .templates
+        .as_ref()
+        .is_some_and(|(fingerprint, _)| *fingerprint == theme_fingerprint);
     let fresh: Vec<Option<RenderedMarkdown>> = (0..site.items.len())
         .into_par_iter()
         .map(|id| {
@@ -370,6 +380,7 @@ fn render_all_markdown(site: &ResolvedSite, keys: &[ItemKey], cache: &mut Render
             let reusable = cache.markdown.get(&keys[id]).is_some_and(|cached| {
                 Arc::ptr_eq(&cached.source, &site.file(id).source)
                     && cached.rendered.page_url == site.items[id].url
+                    && (same_theme || !cached.rendered.uses_ui_strings)
                     && markdown::links_unchanged(site, id, &cached.rendered)
             });
             (!reusable).then(|| render_item_markdown(site, id))
@@ -1191,7 +1202,7 @@ impl PageRenderer<'_> {
 }
 
 /// A UI string of the theme (with the site's overrides) in `lang`, else the default language.
-fn ui_string(site: &ResolvedSite, lang: LangId, key: &str) -> Option<String> {
+pub(crate) fn ui_string(site: &ResolvedSite, lang: LangId, key: &str) -> Option<String> {
     let strings = &site.loaded.theme.strings;
     strings
         .get(site.lang_code(lang))

@@ -238,11 +238,9 @@ fn open_target(
             site_relative(root, &config.path),
             config.keep,
         ))),
-        DeployTarget::Rsync(config) => Ok(Box::new(rsync::RsyncPublisher::new(
-            name,
-            config.clone(),
-            root,
-        )?)),
+        DeployTarget::Rsync(config) => Ok(Box::new(
+            rsync::RsyncPublisher::new(name, config.clone(), root)?.share_connection(),
+        )),
         DeployTarget::Sftp(config) => {
             let files = sftp::SftpFiles::new(config.clone(), root)?;
             Ok(Box::new(remote::FilesPublisher::new(

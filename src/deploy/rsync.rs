@@ -36,6 +36,9 @@ pub struct RsyncPublisher {
     /// `key` and `known_hosts`, relative to the site's folder when written relative.
     key: Option<PathBuf>,
     known_hosts: Option<PathBuf>,
+    /// With [`RsyncPublisher::share_connection`]: the folder of the socket through which
+    /// every ssh and rsync of one deploy goes over one SSH connection.
+    control: Option<tempfile::TempDir>,
 }
 
 impl RsyncPublisher {
@@ -64,7 +67,24 @@ impl RsyncPublisher {
                 .map(|k| super::site_relative(root, k)),
             remote,
             config,
+            control: None,
         })
+    }
+
+    /// Makes the ssh and rsync runs of this deploy share one SSH connection (OpenSSH's
+    /// `ControlMaster`), instead of a key exchange and a login each: the first run opens it,
+    /// and it is closed when the publisher is dropped (or, if herald is killed, by ssh a
+    /// minute after its last use).
+    pub fn share_connection(mut self) -> Self {
+        self.control = tempfile::Builder::new()
+            .prefix("herald-ssh-")
+            .tempdir()
+            .ok();
+        self
+    }
+
+    fn control_path(&self) -> Option<PathBuf> {
+        self.control.as_ref().map(|dir| dir.path().join("%C"))
     }
 
     /// `user@host`, or `host` when ssh picks the user.
@@ -90,6 +110,17 @@ impl RsyncPublisher {
             option.push(known_hosts);
             args.extend(["-o".into(), option]);
             args.extend(["-o".into(), "StrictHostKeyChecking=yes".into()]);
+        }
+        if let Some(control) = self.control_path() {
+            let mut option = OsString::from("ControlPath=");
+            option.push(control);
+            args.extend([
+                "-o".into(),
+                "ControlMaster=auto".into(),
+                "-o".into(),
+                option,
+            ]);
+            args.extend(["-o".into(), "ControlPersist=60".into()]);
         }
         args
     }
@@ -348,6 +379,24 @@ impl Publisher for RsyncPublisher {
             self.ssh(&self.remote.swap_script(None, &previous, false, &[]))?;
         }
         Ok((current, previous))
+    }
+}
+
+impl Drop for RsyncPublisher {
+    fn drop(&mut self) {
+        if self.control.is_none() {
+            return;
+        }
+        // Closes the shared connection, if one was opened (the same options name the same
+        // socket).
+        let _ = Command::new("ssh")
+            .args(self.ssh_options())
+            .args(["-O", "exit", "--"])
+            .arg(self.destination())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
     }
 }
 

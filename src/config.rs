@@ -43,6 +43,10 @@ pub struct SiteConfig {
     #[serde(default)]
     #[schemars(with = "Option<serde_json::Value>")]
     pub extra: Option<serde_yaml::Value>,
+    /// The accessibility statement, published in every language at `/<lang>/accessibility/`
+    /// and linked from every page's footer.
+    #[serde(default)]
+    pub accessibility: Option<AccessibilityConfig>,
     /// Hosts other than the site's own that pages may load from (`herald check --privacy`).
     #[serde(default)]
     pub privacy: PrivacyConfig,
@@ -190,6 +194,75 @@ pub struct FundingConfig {
     /// `/images/eu-emblem.svg`, the default theme's).
     #[serde(default)]
     pub emblem: Option<String>,
+}
+
+/// The facts of an accessibility statement, following the model statement of the EU Web
+/// Accessibility Directive (Commission Implementing Decision (EU) 2018/1523).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AccessibilityConfig {
+    /// How far the site meets the standard.
+    pub status: ConformanceStatus,
+    /// The standard assessed against (default: the theme's words for WCAG 2.1 level AA,
+    /// EN 301 549, in each language).
+    #[serde(default)]
+    pub standard: Option<String>,
+    /// Content that is not accessible yet, and why, per language.
+    #[serde(default)]
+    pub exceptions: IndexMap<String, Vec<String>>,
+    /// Where visitors report problems or ask for content in another format: an email address
+    /// or a web address.
+    pub contact: String,
+    /// The date the statement was prepared (YYYY-MM-DD).
+    #[schemars(with = "String")]
+    pub prepared: chrono::NaiveDate,
+    /// The date of the last review (YYYY-MM-DD).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub reviewed: Option<chrono::NaiveDate>,
+    /// How the site was assessed.
+    #[serde(default)]
+    pub method: AssessmentMethod,
+    /// The web page of the enforcement procedure (the national body visitors can turn to).
+    pub enforcement_url: String,
+    /// The enforcement body's name, per language.
+    #[serde(default)]
+    pub enforcement_body: Option<Localized>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ConformanceStatus {
+    FullyCompliant,
+    PartiallyCompliant,
+    NonCompliant,
+}
+
+impl ConformanceStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConformanceStatus::FullyCompliant => "fully-compliant",
+            ConformanceStatus::PartiallyCompliant => "partially-compliant",
+            ConformanceStatus::NonCompliant => "non-compliant",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum AssessmentMethod {
+    #[default]
+    SelfAssessment,
+    ThirdParty,
+}
+
+impl AssessmentMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AssessmentMethod::SelfAssessment => "self-assessment",
+            AssessmentMethod::ThirdParty => "third-party",
+        }
+    }
 }
 
 /// What `herald check --privacy` allows: requests a visitor's browser makes to other hosts.

@@ -29,7 +29,7 @@ pub use markdown::{RenderedMarkdown, render_item_markdown};
 use std::collections::HashMap;
 use std::hash::Hash;
 pub use templates::Templates;
-use values::{MapBuilder, SiteValues};
+use values::{MapBuilder, SiteValues, opt_str};
 
 /// What one output file holds.
 #[derive(Debug, Clone)]
@@ -83,6 +83,7 @@ enum Page {
         number: usize,
     },
     Search(LangId),
+    Accessibility(LangId),
     NotFound(LangId),
     RootNotFound,
     LanguageChooser,
@@ -266,6 +267,7 @@ pub fn render_site_with(
         },
     };
     diagnostics.extend(unknown_item_templates(site, &templates));
+    diagnostics.extend(accessibility_clashes(site));
     templates.set_items(site, &values.refs);
     // `get_item` can show any item on any page: then no page can be trusted to be unchanged.
     let no_pages = HashMap::new();
@@ -470,6 +472,9 @@ impl PageRenderer<'_> {
             pages.push(Page::NotFound(lang));
             pages.push(Page::Tags(lang));
             pages.push(Page::Search(lang));
+            if site.loaded.config.config.accessibility.is_some() {
+                pages.push(Page::Accessibility(lang));
+            }
             for section in Section::ALL.into_iter().filter(|s| s.has_list()) {
                 let count = site.sections[lang].get(&section).map_or(0, Vec::len);
                 let count = if section == Section::Partners {
@@ -655,6 +660,24 @@ impl PageRenderer<'_> {
                 frame.switcher = self.switch_to(|other| search::search_page_url(site, other));
                 frame.breadcrumbs = vec![self.home_crumb(lang)];
                 frame.robots = Some("noindex");
+                frame
+            }
+            Page::Accessibility(lang) => {
+                let title = self
+                    .ui_string(lang, "a11y_title")
+                    .unwrap_or_else(|| "Accessibility statement".into());
+                let mut frame = PageFrame::new(
+                    lang,
+                    "accessibility.html",
+                    "accessibility",
+                    title,
+                    accessibility_url(site, lang),
+                );
+                ctx.insert_value("accessibility", accessibility_value(site, lang));
+                frame.alternates =
+                    self.every_language(|other| Some(accessibility_url(site, other)));
+                frame.switcher = self.switch_to(|other| accessibility_url(site, other));
+                frame.breadcrumbs = vec![self.home_crumb(lang)];
                 frame
             }
             Page::NotFound(_) | Page::RootNotFound => {
@@ -1020,6 +1043,14 @@ impl PageRenderer<'_> {
             Value::from(search::search_page_url(site, lang)),
         );
         ctx.insert_value(
+            "accessibility_url",
+            if site.loaded.config.config.accessibility.is_some() {
+                Value::from(accessibility_url(site, lang))
+            } else {
+                Value::none()
+            },
+        );
+        ctx.insert_value(
             "search_index_url",
             Value::from(search::search_index_url(site, lang)),
         );
@@ -1235,6 +1266,80 @@ fn output_path(site: &ResolvedSite, url: &str) -> String {
     } else {
         path.to_string()
     }
+}
+
+/// `/en/accessibility/`: the accessibility statement in `lang`.
+pub fn accessibility_url(site: &ResolvedSite, lang: LangId) -> String {
+    site.lang_url(lang, "accessibility/")
+}
+
+/// Items whose URL is the accessibility statement's.
+fn accessibility_clashes(site: &ResolvedSite) -> Vec<Diagnostic> {
+    if site.loaded.config.config.accessibility.is_none() {
+        return Vec::new();
+    }
+    site.items
+        .iter()
+        .enumerate()
+        .filter(|(_, item)| item.fallback_of.is_none() && item.url == accessibility_url(site, item.lang))
+        .map(|(id, item)| {
+            let file = site.file(id);
+            file.error(
+                file.location_of("title"),
+                format!("{} is the address of the accessibility statement that site.yaml asks for", item.url),
+            )
+            .with_hint("give this page another `slug`, or remove `accessibility:` from site.yaml to write the statement yourself")
+        })
+        .collect()
+}
+
+/// The statement's facts for templates, in `lang`.
+fn accessibility_value(site: &ResolvedSite, lang: LangId) -> Value {
+    let config = &site.loaded.config.config;
+    let Some(a11y) = &config.accessibility else {
+        return Value::none();
+    };
+    let code = site.lang_code(lang);
+    let default = site.lang_code(site.default_lang);
+    let locale = &site.languages[lang].locale;
+    let date = |day: chrono::NaiveDate| {
+        let iso = day.format("%Y-%m-%d").to_string();
+        dates::format_date(&iso, locale, false).unwrap_or(iso)
+    };
+    let exceptions: Vec<Value> = a11y
+        .exceptions
+        .get(code)
+        .or_else(|| a11y.exceptions.get(default))
+        .map(|list| list.iter().map(|e| Value::from(e.as_str())).collect())
+        .unwrap_or_default();
+    let contact_url = if a11y.contact.contains("://") {
+        a11y.contact.clone()
+    } else {
+        format!("mailto:{}", a11y.contact)
+    };
+    MapBuilder::new()
+        .set("status", a11y.status.as_str())
+        .set("standard", opt_str(a11y.standard.as_deref()))
+        .set("exceptions", Value::from(exceptions))
+        .set("contact", a11y.contact.as_str())
+        .set("contact_url", contact_url)
+        .set("prepared", date(a11y.prepared))
+        .set(
+            "reviewed",
+            a11y.reviewed
+                .map_or_else(Value::none, |d| Value::from(date(d))),
+        )
+        .set("method", a11y.method.as_str())
+        .set("enforcement_url", a11y.enforcement_url.as_str())
+        .set(
+            "enforcement_body",
+            opt_str(
+                a11y.enforcement_body
+                    .as_ref()
+                    .and_then(|b| b.get(code, default)),
+            ),
+        )
+        .build()
 }
 
 /// Items whose front matter names a `template` the theme does not have.

@@ -315,6 +315,110 @@ fn a_localhost_base_url_is_refused() {
 }
 
 #[test]
+fn a_site_that_check_finds_broken_is_not_deployed() {
+    // The build accepts a link to a page that does not exist; `herald check` does not.
+    let d = Deployed::new("");
+    d.deploy_ok(&[]);
+    let release = d.live_release();
+    d.site.write(
+        "content/news/later.en.md",
+        "---\ntitle: Later news\ndate: 2024-05-01\n---\nSee [the report](/en/reports/2024/).\n",
+    );
+    assert!(d.site.build().status.success());
+    let output = d.deploy(&[]);
+    assert_eq!(output.status.code(), Some(1));
+    let message = stderr(&output);
+    assert!(message.contains("content/news/later.en.md:5"), "{message}");
+    assert!(message.contains("broken link"), "{message}");
+    assert!(message.contains("nothing was deployed"), "{message}");
+    assert_eq!(d.live_release(), release);
+}
+
+#[test]
+fn the_demonstration_site_deploys_twice_changes_one_item_and_rolls_back() {
+    let site = Fixture::empty();
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for folder in ["content", "static"] {
+        for (rel, bytes) in tree(&repo.join(folder)) {
+            site.write_bytes(&format!("{folder}/{rel}"), &bytes);
+        }
+    }
+    let target = tempfile::tempdir().expect("temp dir");
+    let served = target.path().join("www");
+    let yaml = fs::read_to_string(repo.join("site.yaml")).unwrap();
+    site.write(
+        "site.yaml",
+        &format!(
+            "{yaml}deploy:\n  demo:\n    type: directory\n    path: {}\n",
+            served.display()
+        ),
+    );
+    let deploy = |args: &[&str]| {
+        let mut all = vec!["deploy", "demo"];
+        all.extend_from_slice(args);
+        let output = site.herald(&all);
+        assert!(output.status.success(), "{}", stderr(&output));
+        stderr(&output)
+    };
+    let first = deploy(&[]);
+    assert!(first.contains("deployed to `demo`"), "{first}");
+    let mut published = tree(&served);
+    published.remove(MANIFEST_FILE);
+    assert_eq!(
+        published,
+        site.output(),
+        "the target serves exactly public/"
+    );
+    assert!(published.len() > 200);
+
+    let second = deploy(&[]);
+    assert!(
+        second.contains("is up to date: nothing to upload or delete"),
+        "{second}"
+    );
+
+    let item = "content/news/circuweave-kicks-off-in-terrassa.en.md";
+    let text = site.read(item);
+    site.write(
+        item,
+        &text.replacen("\n---\n", "\n---\nA sentence added for the test.\n\n", 1),
+    );
+    let plan = site.herald(&["deploy", "demo", "--dry-run"]);
+    let listed = String::from_utf8_lossy(&plan.stdout).into_owned();
+    let uploads: Vec<&str> = listed
+        .lines()
+        .filter_map(|l| l.strip_prefix("upload "))
+        .map(|l| l.split(' ').next().unwrap())
+        .collect();
+    assert!(
+        uploads.contains(&"en/news/circuweave-kicks-off-in-terrassa/index.html"),
+        "{listed}"
+    );
+    assert!(
+        uploads.contains(&"en/atom.xml") && uploads.contains(&"en/news/atom.xml"),
+        "{listed}"
+    );
+    assert!(
+        uploads.len() < 20,
+        "only the item and what lists it: {listed}"
+    );
+    assert!(!listed.contains("delete "), "{listed}");
+    deploy(&[]);
+    assert!(
+        fs::read_to_string(served.join("en/news/circuweave-kicks-off-in-terrassa/index.html"))
+            .unwrap()
+            .contains("A sentence added for the test.")
+    );
+    let rolled = deploy(&["--rollback"]);
+    assert!(rolled.contains("rolled back"), "{rolled}");
+    assert!(
+        !fs::read_to_string(served.join("en/news/circuweave-kicks-off-in-terrassa/index.html"))
+            .unwrap()
+            .contains("A sentence added for the test.")
+    );
+}
+
+#[test]
 fn a_site_with_errors_is_not_deployed() {
     let d = Deployed::new("");
     d.deploy_ok(&[]);

@@ -2,11 +2,8 @@
 //! files of a dry run goes to standard output; progress, summaries and problems to standard
 //! error.
 
-use std::io::IsTerminal;
 use std::path::Path;
 use std::process::ExitCode;
-
-use codespan_reporting::term::termcolor::{ColorChoice, StandardStream};
 
 use super::manifest::Change;
 use super::{DeployError, DeployOptions, DeployReport, RollbackReport};
@@ -171,15 +168,5 @@ fn size(bytes: u64) -> String {
 }
 
 fn print_diagnostics<'a>(diagnostics: impl Iterator<Item = &'a Diagnostic>) {
-    let choice = if std::io::stderr().is_terminal() {
-        ColorChoice::Auto
-    } else {
-        ColorChoice::Never
-    };
-    let mut stderr = StandardStream::stderr(choice);
-    for diagnostic in diagnostics {
-        if diagnostic.emit(&mut stderr).is_err() {
-            eprintln!("{diagnostic}");
-        }
-    }
+    crate::diagnostics::print_to_stderr(diagnostics);
 }

@@ -162,6 +162,12 @@ pub fn deploy(
     check_base_url(&loaded.config.base_url)?;
     let mut publisher = open_target(root, name, target)?;
     let output = root.join(OUTPUT_DIR);
+    // What `herald check` finds (broken links and anchors, missing images…) must not go out
+    // either; the build alone lets some of it pass.
+    let checked = crate::check::check_site(root, crate::check::CheckOptions::default());
+    if checked.has_errors() {
+        return Err(DeployError::Build(checked.diagnostics));
+    }
     let build = if options.no_build {
         check_built_output(root, &output)?;
         None

@@ -86,6 +86,23 @@ fn json_rows_and_summary_of_a_period() {
         summary["per_month"],
         serde_json::json!({"2024-01": {"news": 1}, "2024-02": {"meetings": 1}, "2024-03": {"news": 1}})
     );
+    // Quiet months of the period are listed too.
+    let json: serde_json::Value = serde_json::from_str(&report(
+        &site,
+        &[
+            "--from",
+            "2023-11-01",
+            "--to",
+            "2024-02-29",
+            "--format",
+            "json",
+        ],
+    ))
+    .unwrap();
+    assert_eq!(
+        json["summary"]["per_month"],
+        serde_json::json!({"2023-11": {}, "2023-12": {}, "2024-01": {"news": 1}, "2024-02": {"meetings": 1}})
+    );
     assert_eq!(
         summary["languages"],
         serde_json::json!([

@@ -10,7 +10,7 @@ pub mod output;
 
 use std::collections::BTreeMap;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use indexmap::IndexMap;
 use serde::Serialize;
 
@@ -106,7 +106,8 @@ pub fn activity_report(site: &ResolvedSite, period: Period) -> ActivityReport {
         .filter(|row| period.contains(row.date))
         .collect();
     items.sort_by(|a, b| (a.date, &a.kind, &a.title).cmp(&(b.date, &b.kind, &b.title)));
-    let summary = summarize(site, &items);
+    let mut summary = summarize(site, &items);
+    fill_months(&mut summary, period, &items);
     let config = &site.loaded.config.config;
     let default_code = site.lang_code(site.default_lang);
     ActivityReport {
@@ -202,6 +203,33 @@ fn source_item(site: &ResolvedSite, group: GroupId) -> Option<ItemId> {
             .or_else(|| candidates.first().copied())
     };
     pick(&originals).or_else(|| pick(&members))
+}
+
+/// Every month of the period appears in `per_month`, the quiet ones too: a report shows the
+/// gaps. The period is the one asked for, else the one the items span.
+fn fill_months(summary: &mut Summary, period: Period, items: &[ActivityRow]) {
+    let (Some(first), Some(last)) = (
+        period.from.or_else(|| items.first().map(|r| r.date)),
+        period.to.or_else(|| items.last().map(|r| r.date)),
+    ) else {
+        return;
+    };
+    let (mut year, mut month) = (first.year(), first.month());
+    // A bound, so that a period of centuries does not make a report of thousands of rows.
+    for _ in 0..1200 {
+        if (year, month) > (last.year(), last.month()) {
+            break;
+        }
+        summary
+            .per_month
+            .entry(format!("{year:04}-{month:02}"))
+            .or_default();
+        (year, month) = if month == 12 {
+            (year + 1, 1)
+        } else {
+            (year, month + 1)
+        };
+    }
 }
 
 fn summarize(site: &ResolvedSite, items: &[ActivityRow]) -> Summary {

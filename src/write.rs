@@ -68,7 +68,8 @@ pub fn write_site(rendered: &RenderedSite, output: &Path) -> Result<WriteSummary
     })
 }
 
-fn check_unique_paths(files: &[OutputFile]) -> Result<(), Diagnostic> {
+/// Two output files with one path: one would silently replace the other.
+pub fn check_unique_paths(files: &[OutputFile]) -> Result<(), Diagnostic> {
     let mut seen = HashSet::with_capacity(files.len());
     for file in files {
         if !seen.insert(file.path.as_str()) {

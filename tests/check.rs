@@ -540,3 +540,74 @@ fn a_video_is_a_two_click_placeholder_that_loads_nothing_from_its_host() {
     assert!(page.contains("<p>After.</p>"));
     assert!(site.path("public/js/video-embed.js").is_file());
 }
+
+#[test]
+fn problems_shown_on_lists_are_reported_once_at_their_line() {
+    let site = Fixture::small();
+    // A broken link in the first paragraph (the summary on lists), a footnote in it, a cover
+    // picture that is missing, a link with accents, and an email address.
+    site.write(
+        "content/news/later.en.md",
+        "---\ntitle: Later news\ndate: 2024-05-01\nimage: {src: cover.jpg, alt: The team}\n---\n\
+         See [the report](/docs/informe-año.pdf) and write to <info@test.example.eu>.[^1]\n\n\
+         [^1]: A note.\n",
+    );
+    let (code, json, _) = check(&site, &[]);
+    assert_eq!(code, Some(1));
+    assert_eq!(
+        entries(&json, "errors"),
+        [
+            "content/news/later.en.md:4 missing image: `cover.jpg` is not a file of the site",
+            "content/news/later.en.md:6 broken link: `/docs/informe-año.pdf` leads to no page or file of the site",
+        ],
+        "{json:#}"
+    );
+    assert!(site.build().status.success());
+    let page = site.read("public/en/news/later/index.html");
+    assert!(
+        page.contains("href=\"mailto:info@test.example.eu\""),
+        "{page}"
+    );
+}
+
+#[test]
+fn an_error_in_one_file_does_not_hide_broken_links_in_another() {
+    let site = Fixture::small();
+    site.write(
+        "content/news/later.en.md",
+        "---\ntitle: Later news\ndate: 2024-05-01\n---\nSee [that](@/news/nope.md).\n",
+    );
+    site.write(
+        "content/pages/contact.en.md",
+        "---\ntitle: Contact\n---\nWrite to [us](/en/contact-form/).\n",
+    );
+    let (code, json, _) = check(&site, &[]);
+    assert_eq!(code, Some(1));
+    let errors = entries(&json, "errors");
+    assert_eq!(errors.len(), 2, "{errors:#?}");
+    assert!(
+        errors[0].starts_with("content/news/later.en.md:5 broken internal link"),
+        "{errors:#?}"
+    );
+    assert!(
+        errors[1].starts_with("content/pages/contact.en.md:4 broken link"),
+        "{errors:#?}"
+    );
+}
+
+#[test]
+fn a_static_file_where_a_page_goes_fails_the_check_as_it_fails_the_build() {
+    let site = Fixture::small();
+    site.write(
+        "static/en/news/index.html",
+        "<!doctype html><title>Old</title>",
+    );
+    let (code, json, _) = check(&site, &[]);
+    assert_eq!(code, Some(1));
+    assert!(
+        entries(&json, "errors")
+            .iter()
+            .any(|e| e.contains("two things would be written to `en/news/index.html`")),
+        "{json:#}"
+    );
+}

@@ -72,11 +72,13 @@ pub fn check_site(root: &Path, options: CheckOptions) -> CheckReport {
     let (site, mut diagnostics) = crate::resolve_site(root, options.build.clone());
     let mut report = CheckReport::default();
     if let Some(site) = site {
-        let errors_before = diagnostics.errors().count();
         let rendered = crate::render::render_site(&site, &mut diagnostics);
+        if let Err(clash) = crate::write::check_unique_paths(&rendered.files) {
+            diagnostics.push(clash);
+        }
         // Pages a template failed to render are missing: every link to them would be reported
         // as broken too. Then only the content files are checked.
-        let complete = diagnostics.errors().count() == errors_before;
+        let complete = rendered.failed_pages == 0 && !rendered.files.is_empty();
         let detail = html::ScanDetail {
             text: options.compliance,
         };
@@ -114,6 +116,9 @@ struct Checker<'a> {
     item_of_page: HashMap<String, ItemId>,
     /// The links written in each item's file, by item.
     source_links: HashMap<ItemId, Vec<SourceLink>>,
+    /// Where each address (decoded) is written, for the pages that show items' summaries and
+    /// pictures (lists, the home page): the first file, by path, that writes it.
+    written_at: HashMap<(String, bool), (Location, String)>,
     source_problems: Vec<Diagnostic>,
 }
 
@@ -170,7 +175,19 @@ impl<'a> Checker<'a> {
             .collect();
         let mut source_links = HashMap::new();
         let mut source_problems = Vec::new();
+        let mut written_at: HashMap<(String, bool), (Location, String)> = HashMap::new();
         for (id, links, problems) in scanned {
+            for link in &links {
+                let key = (decoded(&link.rendered), link.kind == LinkKind::Image);
+                let place = (link.location.clone(), link.written.clone());
+                match written_at.get_mut(&key) {
+                    Some(first) if place.0 < first.0 => *first = place,
+                    Some(_) => {}
+                    None => {
+                        written_at.insert(key, place);
+                    }
+                }
+            }
             source_links.insert(id, links);
             source_problems.extend(problems);
         }
@@ -182,6 +199,7 @@ impl<'a> Checker<'a> {
             page_index,
             item_of_page,
             source_links,
+            written_at,
             source_problems,
         }
     }
@@ -329,19 +347,37 @@ impl<'a> Checker<'a> {
 
     /// Where an address written on `page` comes from: a line of a content file, or a template.
     fn place_of(&self, page: &str, kind: LinkKind, written: &str) -> Place {
+        // Pages percent-encode what editors write (`año` is `a%C3%B1o` in an href).
+        let wanted = decoded(written);
         let Some(&item) = self.item_of_page.get(page) else {
-            return Place::Template;
+            // A list or the home page: the summaries and pictures of items.
+            let image = kind == LinkKind::Image;
+            let at = self.written_at.get(&(wanted.clone(), image)).or_else(|| {
+                (!image)
+                    .then(|| self.written_at.get(&(wanted.clone(), true)))
+                    .flatten()
+            });
+            return match at {
+                Some((location, written)) => {
+                    Place::Content(location.clone(), Some(written.clone()))
+                }
+                None => Place::Template,
+            };
         };
         if let Some(link) = self.source_links.get(&item).and_then(|links| {
-            links
-                .iter()
-                .find(|l| l.rendered == written && (l.kind == kind || kind != LinkKind::Image))
+            links.iter().find(|l| {
+                decoded(&l.rendered) == wanted && (l.kind == kind || kind != LinkKind::Image)
+            })
         }) {
             return Place::Content(link.location.clone(), Some(link.written.clone()));
         }
         // Raw HTML in the Markdown: find the address in the file's text.
         let file = self.site.file(item);
-        if let Some(offset) = file.body().find(written) {
+        if let Some(offset) = file
+            .body()
+            .find(written)
+            .or_else(|| file.body().find(&wanted))
+        {
             let (line, column) = line_col(&file.source, file.body_offset + offset);
             return Place::Content(Location::at(&file.path, line, column), None);
         }
@@ -490,6 +526,13 @@ fn describe(problem: &Problem) -> (String, String) {
             "give every <img> an alt text that says what it shows (alt=\"\" only for a purely decorative image)".to_string(),
         ),
     }
+}
+
+/// `url` with its percent-escapes decoded.
+fn decoded(url: &str) -> String {
+    percent_encoding::percent_decode_str(url)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// `en/news/kick-off/index.html` for the URL `/en/news/kick-off/`.

@@ -145,7 +145,7 @@ pub fn render_item_markdown(site: &ResolvedSite, item: ItemId) -> RenderedMarkdo
                 dest_url,
                 title,
                 id,
-            }) if is_page_relative(&dest_url) => Event::Start(Tag::Image {
+            }) if rewrites(link_type) && is_page_relative(&dest_url) => Event::Start(Tag::Image {
                 link_type,
                 dest_url: CowStr::from(format!("{page_url}{dest_url}")),
                 title,
@@ -156,7 +156,7 @@ pub fn render_item_markdown(site: &ResolvedSite, item: ItemId) -> RenderedMarkdo
                 dest_url,
                 title,
                 id,
-            }) if is_page_relative(&dest_url) => Event::Start(Tag::Link {
+            }) if rewrites(link_type) && is_page_relative(&dest_url) => Event::Start(Tag::Link {
                 link_type,
                 dest_url: CowStr::from(format!("{page_url}{dest_url}")),
                 title,
@@ -208,6 +208,11 @@ pub fn render_item_markdown(site: &ResolvedSite, item: ItemId) -> RenderedMarkdo
     } else {
         Vec::new()
     };
+    // A footnote's text is not part of the summary: its mark would point at nothing.
+    let summary_events: Vec<Event> = summary_events
+        .into_iter()
+        .filter(|e| !matches!(e, Event::FootnoteReference(_)))
+        .collect();
     let mut summary = String::new();
     html::push_html(&mut summary, summary_events.iter().cloned());
     let summary_text = plain_text(&summary_events);
@@ -270,6 +275,22 @@ fn render_shortcode(
     };
     let script = format!("{}/js/video-embed.js", site.base_path);
     Ok(shortcodes::video_html(url, title, &embed, &texts, &script))
+}
+
+/// Links whose address is written as an address: not `<info@example.eu>` or `<https://…>`,
+/// which the renderer completes itself.
+fn rewrites(link_type: pulldown_cmark::LinkType) -> bool {
+    use pulldown_cmark::LinkType;
+    matches!(
+        link_type,
+        LinkType::Inline
+            | LinkType::Reference
+            | LinkType::ReferenceUnknown
+            | LinkType::Collapsed
+            | LinkType::CollapsedUnknown
+            | LinkType::Shortcut
+            | LinkType::ShortcutUnknown
+    )
 }
 
 /// Whether `url` is relative to the page it is written on: `photo.jpg`, `files/report.pdf`,

@@ -61,6 +61,8 @@ pub struct RenderedSite {
     pub pages: usize,
     /// How many pages were handed on from the previous build instead of being rendered.
     pub reused_pages: usize,
+    /// How many pages a template failed to render (their errors are in the diagnostics).
+    pub failed_pages: usize,
 }
 
 /// A language switcher entry: language, URL, whether the page exists in that language.
@@ -297,6 +299,7 @@ pub fn render_site_with(
     // A broken template fails every page that uses it: report each place in a template once,
     // naming the first page, and count the others.
     let mut failures: Vec<(Diagnostic, usize)> = Vec::new();
+    let mut failed_pages = 0;
     for result in results {
         match result {
             Ok((file, fingerprint)) => {
@@ -312,13 +315,16 @@ pub fn render_site_with(
                 }
                 files.push(file);
             }
-            Err(diagnostic) => match failures
-                .iter_mut()
-                .find(|(d, _)| d.location == diagnostic.location)
-            {
-                Some((_, others)) => *others += 1,
-                None => failures.push((diagnostic, 0)),
-            },
+            Err(diagnostic) => {
+                failed_pages += 1;
+                match failures
+                    .iter_mut()
+                    .find(|(d, _)| d.location == diagnostic.location)
+                {
+                    Some((_, others)) => *others += 1,
+                    None => failures.push((diagnostic, 0)),
+                }
+            }
         }
     }
     for (mut diagnostic, others) in failures {
@@ -346,6 +352,7 @@ pub fn render_site_with(
         files,
         pages,
         reused_pages,
+        failed_pages,
     }
 }
 

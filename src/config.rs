@@ -506,6 +506,33 @@ fn validate(loaded: &LoadedConfig) -> Vec<Diagnostic> {
             Some("write the full address, e.g. `https://project.example.eu`".into()),
         );
     }
+    if let Some(a11y) = &config.accessibility {
+        if !(a11y.enforcement_url.starts_with("https://")
+            || a11y.enforcement_url.starts_with("http://"))
+        {
+            error(
+                "enforcement_url",
+                format!(
+                    "enforcement_url `{}` is not an http(s) address",
+                    a11y.enforcement_url
+                ),
+                Some("give the web page of the enforcement procedure, e.g. `https://…`".into()),
+            );
+        }
+        let contact = a11y.contact.trim();
+        let is_web = contact.starts_with("https://") || contact.starts_with("http://");
+        let is_email = !contact.contains(char::is_whitespace)
+            && contact
+                .split_once('@')
+                .is_some_and(|(user, host)| !user.is_empty() && host.contains('.'));
+        if !is_web && !is_email {
+            error(
+                "contact",
+                format!("the accessibility contact `{contact}` is neither an email address nor a web address"),
+                Some("write an address visitors can use: `accessibility@project.example.eu` or `https://…/contact/`".into()),
+            );
+        }
+    }
     if config.pagination == 0 {
         error("pagination", "pagination must be at least 1".into(), None);
     }

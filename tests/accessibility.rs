@@ -110,3 +110,23 @@ fn a_wrong_status_names_the_line() {
     assert!(err.contains("site.yaml:"), "{err}");
     assert!(err.contains("partly"), "{err}");
 }
+
+#[test]
+fn a_contact_that_is_no_address_names_the_line() {
+    let site = Fixture::small();
+    site.write(
+        "site.yaml",
+        &format!(
+            "{SITE_YAML}{}",
+            ACCESSIBILITY.replace("access@test.example.eu", "the webmaster")
+        ),
+    );
+    let build = site.build();
+    assert_eq!(build.status.code(), Some(1));
+    let err = stderr(&build);
+    assert!(err.contains("site.yaml:"), "{err}");
+    assert!(
+        err.contains("is neither an email address nor a web address"),
+        "{err}"
+    );
+}

@@ -611,3 +611,67 @@ fn a_static_file_where_a_page_goes_fails_the_check_as_it_fails_the_build() {
         "{json:#}"
     );
 }
+
+#[test]
+fn german_statements_may_decline_the_unions_name() {
+    let site = compliant_site();
+    let yaml = site.read("site.yaml");
+    site.write(
+        "site.yaml",
+        &yaml
+            .replace(
+                "ca: Cofinançat per la Unió Europea}",
+                "ca: Cofinançat per la Unió Europea, de: Gefördert durch die Europäische Union}",
+            )
+            .replace(
+                "ca: Les opinions són només dels autors.}",
+                "ca: Les opinions són només dels autors., de: Die Meinungen sind die der Autoren.}",
+            )
+            .replace(
+                "  ca: {name: Català, locale: ca-ES}\n",
+                "  ca: {name: Català, locale: ca-ES}\n  de: {name: Deutsch, locale: de-DE}\n",
+            ),
+    );
+    let (code, json, _) = check(&site, &["--compliance"]);
+    assert_eq!(code, Some(0), "{json:#}");
+}
+
+#[test]
+fn a_preset_wording_without_a_programme_is_a_build_error() {
+    let site = Fixture::small();
+    site.write(
+        "site.yaml",
+        &SITE_YAML.replace(
+            "  statement: {en: Co-funded by the European Union, es: Cofinanciado por la Unión Europea}\n",
+            "  statement: funded\n",
+        ),
+    );
+    let build = site.build();
+    assert_eq!(build.status.code(), Some(1));
+    let err = stderr(&build);
+    assert!(
+        err.contains("`statement: funded` chooses the wording of a programme preset"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_emblem_of_site_yaml_is_the_one_pages_show_and_check_looks_for() {
+    let site = compliant_site();
+    let yaml = site.read("site.yaml");
+    site.write(
+        "site.yaml",
+        &yaml.replace("funding:\n", "funding:\n  emblem: /images/eu-flag.svg\n"),
+    );
+    site.write(
+        "static/images/eu-flag.svg",
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"150\" height=\"100\"><rect width=\"150\" height=\"100\" fill=\"#039\"/></svg>",
+    );
+    let (code, json, _) = check(&site, &["--compliance"]);
+    assert_eq!(code, Some(0), "{json:#}");
+    assert!(site.build().status.success());
+    assert!(
+        site.read("public/en/index.html")
+            .contains("src=\"/images/eu-flag.svg\"")
+    );
+}

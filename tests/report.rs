@@ -165,3 +165,58 @@ fn a_period_without_items_says_so_and_bad_dates_are_usage_errors() {
     let output = site.herald(&["report", "--from", "2025-01-01", "--to", "2024-01-01"]);
     assert_eq!(output.status.code(), Some(2));
 }
+
+#[test]
+fn a_partner_is_counted_once_whatever_the_language_that_names_it() {
+    let site = site();
+    // An item written in Spanish names AEITI, whose Spanish name differs: the summary names
+    // it in the default language, with the items in English that name it.
+    site.write(
+        "content/news/solo.es.md",
+        "---\ntitle: Solo en español\ndate: 2024-03-10\npartners: [aeiti]\n---\nTexto.\n",
+    );
+    let json: serde_json::Value = serde_json::from_str(&report(
+        &site,
+        &[
+            "--from",
+            "2024-01-01",
+            "--to",
+            "2024-03-31",
+            "--format",
+            "json",
+        ],
+    ))
+    .unwrap();
+    let names: Vec<&str> = json["summary"]["partners"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["partner"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["AEITI Textile Cluster", "CITEVE"]);
+    assert_eq!(json["summary"]["partners"][0]["items"], 3);
+}
+
+#[test]
+fn a_meeting_that_starts_before_the_period_and_ends_in_it_is_listed() {
+    let site = site();
+    let json: serde_json::Value = serde_json::from_str(&report(
+        &site,
+        &[
+            "--from",
+            "2024-02-21",
+            "--to",
+            "2024-02-29",
+            "--format",
+            "json",
+        ],
+    ))
+    .unwrap();
+    let titles: Vec<&str> = json["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, ["Recycling workshop"]);
+}

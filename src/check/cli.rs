@@ -78,6 +78,26 @@ fn print_text(report: &CheckReport) {
     } else {
         String::new()
     };
+    if !report.requests.is_empty() {
+        eprintln!("requests to other hosts:");
+        for request in &report.requests {
+            let pages = match request.pages.len() {
+                1 => request.pages[0].clone(),
+                n => format!("{n} pages, the first {}", request.pages[0]),
+            };
+            eprintln!(
+                "  {} {}: {} `{}` on {pages}",
+                if request.allowed {
+                    "allowed"
+                } else {
+                    "NOT ALLOWED"
+                },
+                request.host,
+                request.element,
+                request.url
+            );
+        }
+    }
     eprintln!(
         "checked {} pages and {} links{external}: {} error{}, {} warning{}",
         report.pages,

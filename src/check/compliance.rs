@@ -158,9 +158,16 @@ pub(super) fn compliance_problems(checker: &Checker) -> Vec<Diagnostic> {
     // the worst case once.
     let mut smaller: Option<(PageProblem, Vec<&str>)> = None;
     for (problem, pages) in found {
-        if let PageProblem::EmblemSmaller { .. } = problem {
+        if let PageProblem::EmblemSmaller { height, .. } = &problem {
+            let height = *height;
             match &mut smaller {
-                Some((_, all)) => all.extend(pages),
+                Some((worst, all)) => {
+                    all.extend(pages);
+                    if matches!(worst, PageProblem::EmblemSmaller { height: h, .. } if *h < height)
+                    {
+                        *worst = problem;
+                    }
+                }
                 None => smaller = Some((problem, pages)),
             }
             continue;
@@ -175,11 +182,10 @@ pub(super) fn compliance_problems(checker: &Checker) -> Vec<Diagnostic> {
 
 fn describe(checker: &Checker, problem: &PageProblem, pages: &[&str]) -> Diagnostic {
     let first = checker.page_url_path(pages[0]);
-    let on = if pages.len() == 1 {
-        format!("the page {first}")
-    } else {
-        format!("{} pages, the first {first}", pages.len())
-    };
+    let on = checker
+        .on_pages(pages)
+        .trim_start_matches("on ")
+        .to_string();
     let loaded = &checker.site.loaded.config;
     let yaml = |key: &str| {
         Diagnostic::error(loaded.location_of(key), String::new()).with_source(loaded.source.clone())
@@ -218,7 +224,7 @@ fn describe(checker: &Checker, problem: &PageProblem, pages: &[&str]) -> Diagnos
             format!(
                 "the EU emblem ({emblem} px high) is smaller than the partner logo `{logo}` ({height} px high) on {on}"
             ),
-            "the emblem must be at least as large as the largest other logo beside it: make the emblem larger or the logos smaller (their height attribute, or the image files)".to_string(),
+            "the emblem must be at least as large as the largest other logo beside it: make the emblem larger, or give the logos' <img> the height they are shown at (a height attribute), or make the image files smaller".to_string(),
         ),
         PageProblem::EmblemNotFirst => (
             theme(),
@@ -268,9 +274,17 @@ pub fn svg_height(bytes: &[u8]) -> Option<u32> {
     let end = start + text[start..].find('>')?;
     let tag = &text[start..end];
     let attribute = |name: &str| {
-        let at = tag.find(&format!(" {name}="))? + name.len() + 2;
-        let quote = tag[at..].chars().next()?;
-        let rest = &tag[at + 1..];
+        let at = tag
+            .match_indices(&format!("{name}="))
+            .find(|(i, _)| tag[..*i].ends_with(|c: char| c.is_ascii_whitespace()))?
+            .0
+            + name.len()
+            + 1;
+        let quote = tag[at..]
+            .chars()
+            .next()
+            .filter(|c| *c == '"' || *c == '\'')?;
+        let rest = &tag[at + quote.len_utf8()..];
         Some(&rest[..rest.find(quote)?])
     };
     if let Some(height) = attribute("height") {
@@ -317,5 +331,10 @@ mod tests {
             Some(20)
         );
         assert_eq!(svg_height(b"not an image"), None);
+        assert_eq!(
+            svg_height("<svg\nheight=\"12\" data-x=\"é\">".as_bytes()),
+            Some(12)
+        );
+        assert_eq!(svg_height("<svg height=é>".as_bytes()), None);
     }
 }

@@ -215,6 +215,7 @@ impl<'a> Checker<'a> {
         diagnostics.extend(self.source_problems.iter().cloned());
         diagnostics.extend(content::duplicate_titles(self.site));
         diagnostics.extend(content::missing_required_translations(self.site));
+        diagnostics.extend(accessibility_problems(self.site));
         if !pages {
             return;
         }
@@ -223,7 +224,8 @@ impl<'a> Checker<'a> {
         let mut template_problems: Vec<(Problem, Vec<&str>)> = Vec::new();
         let mut template_index: HashMap<Problem, usize> = HashMap::new();
         // Problems of content files, once per place.
-        let mut reported: HashSet<(Location, Problem)> = HashSet::new();
+        let mut content_problems: Vec<((Location, Problem), Vec<&str>)> = Vec::new();
+        let mut content_index: HashMap<(Location, Problem), usize> = HashMap::new();
         let mut externals: Vec<String> = Vec::new();
         let mut external_places: HashMap<String, Place> = HashMap::new();
         let mut images: HashSet<&str> = HashSet::new();
@@ -290,9 +292,13 @@ impl<'a> Checker<'a> {
             for (problem, kind, written) in problems {
                 match self.place_of(page, kind, written) {
                     Place::Content(location, as_written) => {
-                        let problem = problem.written_as(as_written);
-                        if reported.insert((location.clone(), problem.clone())) {
-                            diagnostics.push(self.content_diagnostic(&location, &problem));
+                        let key = (location, problem.written_as(as_written));
+                        match content_index.get(&key) {
+                            Some(&i) => content_problems[i].1.push(page),
+                            None => {
+                                content_index.insert(key.clone(), content_problems.len());
+                                content_problems.push((key, vec![page]));
+                            }
                         }
                     }
                     Place::Template => match template_index.get(&problem) {
@@ -304,6 +310,31 @@ impl<'a> Checker<'a> {
                     },
                 }
             }
+        }
+        // The pages of items' own files, to tell when a problem shows only elsewhere (on a
+        // fallback page under another language's URL, say).
+        let own_pages: HashMap<&Path, String> = self
+            .site
+            .items
+            .iter()
+            .enumerate()
+            .filter(|(_, item)| item.fallback_of.is_none())
+            .map(|(id, item)| {
+                (
+                    self.site.file(id).path.as_path(),
+                    page_output_path(self.site, &item.url),
+                )
+            })
+            .collect();
+        for ((location, problem), pages) in content_problems {
+            let mut diagnostic = self.content_diagnostic(&location, &problem);
+            let own = own_pages.get(location.file.as_path());
+            if !pages.iter().any(|p| Some(*p) == own.map(String::as_str)) {
+                diagnostic
+                    .message
+                    .push_str(&format!(" ({})", self.on_pages(&pages)));
+            }
+            diagnostics.push(diagnostic);
         }
         for (problem, pages) in template_problems {
             diagnostics.push(self.template_diagnostic(&problem, &pages));
@@ -407,17 +438,27 @@ impl<'a> Checker<'a> {
 
     fn template_diagnostic(&self, problem: &Problem, pages: &[&str]) -> Diagnostic {
         let (message, hint) = describe(problem);
-        let first = self.page_url_path(pages[0]);
-        let on = if pages.len() == 1 {
+        Diagnostic::error(
+            Location::file(self.theme_location()),
+            format!(
+                "{message} ({}; it comes from a template)",
+                self.on_pages(pages)
+            ),
+        )
+        .with_hint(hint)
+    }
+
+    /// `on the page /en/news/`, `on 12 pages, the first /en/`.
+    pub(crate) fn on_pages(&self, pages: &[&str]) -> String {
+        let first = pages
+            .first()
+            .map(|p| self.page_url_path(p))
+            .unwrap_or_default();
+        if pages.len() == 1 {
             format!("on the page {first}")
         } else {
             format!("on {} pages, the first {first}", pages.len())
-        };
-        Diagnostic::error(
-            Location::file(self.theme_location()),
-            format!("{message} ({on}; it comes from a template)"),
-        )
-        .with_hint(hint)
+        }
     }
 
     /// Where templates come from, for messages about them.
@@ -526,6 +567,27 @@ fn describe(problem: &Problem) -> (String, String) {
             "give every <img> an alt text that says what it shows (alt=\"\" only for a purely decorative image)".to_string(),
         ),
     }
+}
+
+/// A statement that says "listed below" over an empty list.
+fn accessibility_problems(site: &ResolvedSite) -> Vec<Diagnostic> {
+    let loaded = &site.loaded.config;
+    let Some(a11y) = &loaded.config.accessibility else {
+        return Vec::new();
+    };
+    if a11y.status == crate::config::ConformanceStatus::FullyCompliant
+        || !a11y.exceptions.is_empty()
+    {
+        return Vec::new();
+    }
+    vec![
+        Diagnostic::warning(
+            loaded.location_of("status"),
+            format!("the accessibility statement says the site is {}, and lists no content that is not accessible", a11y.status.as_str()),
+        )
+        .with_hint("list what is not accessible, and why, under `accessibility:` → `exceptions:` → each language")
+        .with_source(loaded.source.clone()),
+    ]
 }
 
 /// `url` with its percent-escapes decoded.

@@ -102,7 +102,13 @@ pub(super) fn privacy_problems(checker: &Checker) -> (Vec<ThirdPartyRequest>, Ve
     }
     // Style sheets of the site and the theme: fonts and @imports they load.
     let root = &checker.site.loaded.root;
-    for file in checker.files.values().filter(|f| f.path.ends_with(".css")) {
+    let mut sheets: Vec<&&crate::render::OutputFile> = checker
+        .files
+        .values()
+        .filter(|f| f.path.ends_with(".css"))
+        .collect();
+    sheets.sort_by(|a, b| a.path.cmp(&b.path));
+    for file in sheets {
         let css = match &file.contents {
             OutputContents::Bytes(bytes) => String::from_utf8_lossy(bytes).into_owned(),
             OutputContents::BuiltIn(bytes) => String::from_utf8_lossy(bytes).into_owned(),

@@ -22,13 +22,11 @@ struct Presets {
     disclaimers: HashMap<String, String>,
     programmes: HashMap<String, Programme>,
     agencies: HashMap<String, HashMap<String, String>>,
-    union_names: HashMap<String, String>,
+    union_names: HashMap<String, Vec<String>>,
 }
 
 #[derive(Debug, Deserialize)]
 struct Programme {
-    #[allow(dead_code)]
-    name: String,
     authority: Option<String>,
 }
 
@@ -179,10 +177,11 @@ pub fn funding_texts(funding: &FundingConfig, lang: &str, default: &str) -> Fund
     }
 }
 
-/// "European Union" in full in `lang`, when herald knows it.
-pub fn union_name(lang: &str) -> Option<&'static str> {
+/// "European Union" in full in `lang`, in the forms a statement may use, when herald knows
+/// them.
+pub fn union_names(lang: &str) -> Option<&'static [String]> {
     let base = lang.split(['-', '_']).next().unwrap_or(lang);
-    presets().union_names.get(base).map(String::as_str)
+    presets().union_names.get(base).map(Vec::as_slice)
 }
 
 /// Checks of site.yaml's `funding` that every build makes: a known programme.
@@ -191,6 +190,21 @@ pub fn validate_funding(loaded: &LoadedConfig) -> Vec<Diagnostic> {
         return Vec::new();
     };
     let mut problems = Vec::new();
+    if funding.programme.is_none()
+        && let Some(keyword) = variant(funding)
+    {
+        problems.push(
+            Diagnostic::error(
+                loaded.location_of("statement"),
+                format!("`statement: {keyword}` chooses the wording of a programme preset, and `funding` names no `programme`"),
+            )
+            .with_hint(format!(
+                "add the programme, e.g. `programme: horizon-europe` (the presets are: {}), or write the statement itself: `statement: {{en: \"Co-funded by the European Union\"}}`",
+                programme_names().join(", ")
+            ))
+            .with_source(loaded.source.clone()),
+        );
+    }
     if let Some(programme) = &funding.programme
         && !presets().programmes.contains_key(programme)
     {
@@ -228,7 +242,9 @@ pub fn funding_problems(loaded: &LoadedConfig) -> Vec<Diagnostic> {
         ];
     };
     let mut problems = Vec::new();
-    if funding.programme.is_some() && authority(funding).is_none() && funding.disclaimer.is_none() {
+    let no_authority =
+        funding.programme.is_some() && authority(funding).is_none() && funding.disclaimer.is_none();
+    if no_authority {
         problems.push(
             Diagnostic::error(
                 at("programme"),
@@ -250,6 +266,8 @@ pub fn funding_problems(loaded: &LoadedConfig) -> Vec<Diagnostic> {
                 at("funding")
             };
             match text {
+                // Reported once above.
+                None if key == "disclaimer" && no_authority => {}
                 None if funding.programme.is_some() && preset_lacks(funding, key, lang) => {
                     problems.push(
                         Diagnostic::warning(
@@ -271,9 +289,12 @@ pub fn funding_problems(loaded: &LoadedConfig) -> Vec<Diagnostic> {
             }
         }
         if let Some(statement) = &own.statement
-            && let Some(name) = union_name(lang)
-            && !statement.text.to_lowercase().contains(&name.to_lowercase())
+            && let Some(names) = union_names(lang)
+            && !names
+                .iter()
+                .any(|name| statement.text.to_lowercase().contains(&name.to_lowercase()))
         {
+            let name = &names[0];
             problems.push(
                 Diagnostic::error(
                     at("statement"),
@@ -322,7 +343,10 @@ mod tests {
             for lang in ["en", "es", "ca", "fr", "de", "it", "pt"] {
                 let statement = &presets.statements[variant][lang];
                 assert!(
-                    statement.contains(union_name(lang).unwrap()),
+                    union_names(lang)
+                        .unwrap()
+                        .iter()
+                        .any(|n| statement.contains(n.as_str())),
                     "{variant} {lang}: {statement}"
                 );
                 assert!(presets.disclaimers.contains_key(lang));

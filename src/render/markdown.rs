@@ -246,6 +246,16 @@ fn render_shortcode(
             .unwrap_or_else(|| format!("the shortcodes are: {}", shortcodes::KNOWN.join(", ")));
         return Err((format!("there is no shortcode `{}`", shortcode.name), hint));
     }
+    if let Some((unknown, _)) = shortcode
+        .args
+        .iter()
+        .find(|(key, _)| !matches!(key.as_str(), "url" | "title"))
+    {
+        let hint = crate::diagnostics::did_you_mean(unknown, ["url", "title"])
+            .map(|known| format!("did you mean `{known}`?"))
+            .unwrap_or_else(|| "a video takes `url` and `title`".to_string());
+        return Err((format!("a video has no setting `{unknown}`"), hint));
+    }
     let Some(url) = shortcode.arg("url") else {
         return Err(("the video has no `url`".into(), usage));
     };

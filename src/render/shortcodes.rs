@@ -28,6 +28,11 @@ pub const KNOWN: [&str; 1] = ["video"];
 /// but cannot be read.
 pub fn parse_shortcode(text: &str) -> Option<Result<Shortcode, String>> {
     let inner = text.trim().strip_prefix("{{")?.strip_suffix("}}")?.trim();
+    if inner.contains("{{") || inner.contains("}}") {
+        return Some(Err(
+            "one shortcode per paragraph: leave an empty line between two of them".to_string(),
+        ));
+    }
     let open = inner.find('(')?;
     let name = inner[..open].trim();
     if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {

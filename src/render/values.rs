@@ -156,6 +156,16 @@ fn site_value(site: &ResolvedSite, lang: LangId, languages: &Value) -> Value {
             "grant_number",
             opt_str(funding.and_then(|f| f.grant_number.as_deref())),
         )
+        .set(
+            "emblem",
+            item_asset_url(
+                site,
+                &format!("{}/", site.base_path),
+                funding
+                    .and_then(|f| f.emblem.as_deref())
+                    .unwrap_or(crate::funding::DEFAULT_EMBLEM),
+            ),
+        )
         .build();
     MapBuilder::new()
         .set("title", opt_str(config.title.get(code, default)))

@@ -27,6 +27,13 @@ impl Period {
     pub fn contains(&self, day: NaiveDate) -> bool {
         self.from.is_none_or(|from| day >= from) && self.to.is_none_or(|to| day <= to)
     }
+
+    /// Whether an item from `start` to `end` (one day without an end) falls in the period, in
+    /// part at least: a meeting from 30 January to 2 February is in February's report.
+    pub fn overlaps(&self, start: NaiveDate, end: Option<NaiveDate>) -> bool {
+        let end = end.unwrap_or(start).max(start);
+        self.from.is_none_or(|from| end >= from) && self.to.is_none_or(|to| start <= to)
+    }
 }
 
 /// One communication item.
@@ -103,7 +110,7 @@ pub fn activity_report(site: &ResolvedSite, period: Period) -> ActivityReport {
         .iter()
         .enumerate()
         .filter_map(|(group, _)| row(site, group))
-        .filter(|row| period.contains(row.date))
+        .filter(|row| period.overlaps(row.date, row.end_date))
         .collect();
     items.sort_by(|a, b| (a.date, &a.kind, &a.title).cmp(&(b.date, &b.kind, &b.title)));
     let mut summary = summarize(site, &items);
@@ -152,7 +159,8 @@ fn row(site: &ResolvedSite, group: GroupId) -> Option<ActivityRow> {
     let partners = item
         .partners
         .iter()
-        .filter_map(|&partner| site.member_or_any(partner, item.lang))
+        // Named in the default language, so that the summary counts each partner once.
+        .filter_map(|&partner| site.member_or_any(partner, site.default_lang))
         .map(|partner| {
             let fm = &site.file(partner).front_matter;
             fm.short_name.clone().unwrap_or_else(|| fm.title.clone())

@@ -57,7 +57,7 @@ fn csv(report: &ActivityReport) -> String {
             row.kind.clone(),
             row.date.to_string(),
             row.end_date.map(|d| d.to_string()).unwrap_or_default(),
-            row.title.clone(),
+            spreadsheet_safe(&row.title),
             row.source_language.clone(),
             row.languages.join("; "),
             urls.join("; "),
@@ -74,6 +74,15 @@ fn csv(report: &ActivityReport) -> String {
         .ok()
         .and_then(|bytes| String::from_utf8(bytes).ok())
         .unwrap_or_default()
+}
+
+/// A text a spreadsheet will not take for a formula (`=`, `+`, `-`, `@` first).
+fn spreadsheet_safe(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@']) {
+        format!("'{text}")
+    } else {
+        text.to_string()
+    }
 }
 
 /// The address in the source language.
@@ -170,7 +179,7 @@ fn markdown(report: &ActivityReport) -> String {
             summary.participants
         );
     }
-    if !summary.per_month.is_empty() {
+    if !summary.per_month.is_empty() && !summary.per_type.is_empty() {
         let kinds: Vec<&String> = summary.per_type.keys().collect();
         let _ = writeln!(out, "\n### Per month\n");
         let header: Vec<&str> = kinds.iter().map(|k| kind_name(k)).collect();

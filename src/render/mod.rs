@@ -1352,13 +1352,12 @@ fn accessibility_value(site: &ResolvedSite, lang: LangId) -> Value {
 /// Items whose front matter names a `template` the theme does not have.
 fn unknown_item_templates(site: &ResolvedSite, templates: &Templates) -> Vec<Diagnostic> {
     let mut problems = Vec::new();
-    let mut seen = std::collections::HashSet::new();
     for (id, item) in site.items.iter().enumerate() {
         let file = site.file(id);
         let Some(name) = &file.front_matter.template else {
             continue;
         };
-        if item.fallback_of.is_some() || templates.has(name) || !seen.insert(item.file) {
+        if item.fallback_of.is_some() || templates.has(name) {
             continue;
         }
         let hint = crate::diagnostics::did_you_mean(name, templates.names())
@@ -1454,7 +1453,7 @@ fn alias_pages(
     files
 }
 
-fn escape_attribute(text: &str) -> String {
+pub(crate) fn escape_attribute(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('"', "&quot;")
         .replace('<', "&lt;")

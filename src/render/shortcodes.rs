@@ -6,6 +6,8 @@
 //! when the visitor asks for it (`js/video-embed.js` of the theme). Until then the visitor's
 //! browser contacts no other site, so `check --privacy` has nothing to report.
 
+use super::escape_attribute as escape;
+
 /// A shortcode as written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Shortcode {
@@ -177,13 +179,6 @@ pub fn video_html(
         watch_on = fill(&texts.watch_on),
         script = escape(script_url),
     )
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('"', "&quot;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
 }
 
 #[cfg(test)]

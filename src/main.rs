@@ -50,6 +50,8 @@ enum Command {
         #[arg(long, short = 'p', default_value_t = 1111)]
         port: u16,
     },
+    /// Start a new site (site.yaml, an about page per language, a first news item).
+    Init(workflow::InitArgs),
     /// Create a content file from its type's archetype and print its path.
     New(workflow::NewArgs),
     /// Create the translation of a content file, or record that one is up to date (--refresh).
@@ -71,6 +73,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Serve { bind, port } => serve(&cli.root, bind, port),
+        Command::Init(args) => workflow::init(&cli.root, args),
         Command::New(args) => workflow::new(&cli.root, args),
         Command::Translate(args) => workflow::translate_command(&cli.root, args),
         Command::Status(args) => workflow::status(&cli.root, args),

@@ -490,3 +490,53 @@ fn schema_writes_one_schema_per_type_and_one_for_site_yaml() {
     run(&fixture, &["schema", "--output", "editor/schemas"], 0);
     assert!(fixture.path("editor/schemas/news.schema.json").is_file());
 }
+
+#[test]
+fn init_makes_a_site_that_builds_and_passes_every_check_and_never_overwrites() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let site = dir.path().join("project");
+    let herald = |args: &[&str], at: &std::path::Path| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_herald"))
+            .args(args)
+            .current_dir(at)
+            .output()
+            .expect("run herald")
+    };
+    let output = herald(
+        &[
+            "init",
+            "project",
+            "--title",
+            "TEXMAP",
+            "--languages",
+            "en,es,ca",
+        ],
+        dir.path(),
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(site.join("content/pages/about.ca.md").is_file());
+    let build = herald(&["build"], &site);
+    assert!(
+        build.status.success(),
+        "{}",
+        String::from_utf8_lossy(&build.stderr)
+    );
+    let about = std::fs::read_to_string(site.join("public/es/about/index.html")).unwrap();
+    assert!(about.contains("El proyecto"));
+    let check = herald(&["check", "--compliance", "--privacy"], &site);
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+
+    let again = herald(&["init"], &site);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("there is a site here already"));
+    let bad = herald(&["init", "other", "--languages", "english"], dir.path());
+    assert_eq!(bad.status.code(), Some(2));
+}

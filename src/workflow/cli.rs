@@ -17,6 +17,49 @@ use crate::diagnostics::{Diagnostic, MAX_REPORTED};
 use crate::load::load_site;
 
 #[derive(Debug, clap::Args)]
+pub struct InitArgs {
+    /// The folder of the new site (made if missing; default: this one).
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    /// The project's name.
+    #[arg(long, default_value = "Our project")]
+    pub title: String,
+    /// The site's languages, the default one first.
+    #[arg(long, value_delimiter = ',', default_value = "en")]
+    pub languages: Vec<String>,
+}
+
+/// `herald init`.
+pub fn init(root: &Path, args: InitArgs) -> ExitCode {
+    let dir = if args.dir.is_absolute() {
+        args.dir.clone()
+    } else {
+        root.join(&args.dir)
+    };
+    let request = super::init::InitRequest {
+        title: args.title,
+        languages: args.languages,
+        today: chrono::Local::now()
+            .date_naive()
+            .format("%Y-%m-%d")
+            .to_string(),
+    };
+    match super::init::init_site(&dir, &request) {
+        Ok(files) => {
+            for file in &files {
+                println!("{}", dir.join(file).display());
+            }
+            eprintln!(
+                "a new site is in {}: edit site.yaml (title, base_url, funding), then `herald serve` there to see it",
+                dir.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(err) => fail(err),
+    }
+}
+
+#[derive(Debug, clap::Args)]
 pub struct NewArgs {
     /// What to create.
     #[arg(value_enum)]

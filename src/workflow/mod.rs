@@ -1,4 +1,5 @@
-//! The editors' workflow around a build: `herald new`, `translate`, `status` and `schema`.
+//! The editors' workflow around a build: `herald init`, `new`, `translate`, `status` and
+//! `schema`.
 //!
 //! Each command is a library function that works on the stages' types ([`crate::load`]) and
 //! returns values; [`cli`] is the thin layer the binary calls, which prints and picks the exit
@@ -7,6 +8,7 @@
 pub mod cli;
 pub mod digest;
 mod front_matter_text;
+pub mod init;
 pub mod new;
 pub mod schema;
 pub mod status;

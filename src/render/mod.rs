@@ -531,7 +531,7 @@ impl PageRenderer<'_> {
         Ok((
             OutputFile {
                 path,
-                contents: OutputContents::text(html),
+                contents: OutputContents::Bytes(Arc::new(html)),
             },
             fingerprint,
         ))

@@ -44,7 +44,9 @@ pub fn write_site(rendered: &RenderedSite, output: &Path) -> Result<WriteSummary
         fs::remove_dir_all(&staging).map_err(|e| io_error(&staging, e))?;
     }
     fs::create_dir_all(&staging).map_err(|e| io_error(&staging, e))?;
+    let timer = crate::timings::Timer::start();
     let result = write_all(&staging, &rendered.files);
+    timer.lap("write: files");
     let bytes = match result {
         Ok(bytes) => bytes,
         Err(diagnostic) => {
@@ -61,7 +63,9 @@ pub fn write_site(rendered: &RenderedSite, output: &Path) -> Result<WriteSummary
         let _ = fs::remove_dir_all(&staging);
         return Err(io_error(output, err));
     }
-    let _ = fs::remove_dir_all(&retired);
+    let timer = crate::timings::Timer::start();
+    let _ = remove_tree(&retired);
+    timer.lap("write: previous removed");
     Ok(WriteSummary {
         files: rendered.files.len(),
         bytes,
@@ -87,17 +91,28 @@ fn write_all(root: &Path, files: &[OutputFile]) -> Result<u64, Diagnostic> {
         .iter()
         .filter_map(|f| f.path.rsplit_once('/').map(|(dir, _)| dir))
         .collect();
-    let mut dirs: Vec<&str> = dirs.into_iter().collect();
-    dirs.sort_unstable();
+    // Folders level by level, each level in parallel: a parent exists before its children.
+    let mut by_depth: Vec<Vec<&str>> = Vec::new();
     for dir in dirs {
-        let path = root.join(dir);
-        fs::create_dir_all(&path).map_err(|err| {
-            Diagnostic::error(
-                Location::file(&path),
-                format!("cannot create the folder: {err}"),
-            )
+        let depth = dir.matches('/').count();
+        if by_depth.len() <= depth {
+            by_depth.resize_with(depth + 1, Vec::new);
+        }
+        by_depth[depth].push(dir);
+    }
+    let timer = crate::timings::Timer::start();
+    for level in &by_depth {
+        level.par_iter().try_for_each(|dir| {
+            let path = root.join(dir);
+            fs::create_dir_all(&path).map_err(|err| {
+                Diagnostic::error(
+                    Location::file(&path),
+                    format!("cannot create the folder: {err}"),
+                )
+            })
         })?;
     }
+    timer.lap("write: folders");
     files
         .par_iter()
         .map(|file| {
@@ -124,4 +139,19 @@ fn write_all(root: &Path, files: &[OutputFile]) -> Result<u64, Diagnostic> {
 fn write_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let mut file = fs::File::create(path)?;
     file.write_all(bytes)
+}
+
+/// `fs::remove_dir_all`, with the entries of each folder removed in parallel: removing the
+/// previous output of a large site took as long as writing the new one, on one core.
+fn remove_tree(dir: &Path) -> std::io::Result<()> {
+    let entries = fs::read_dir(dir)?.collect::<std::io::Result<Vec<_>>>()?;
+    entries.par_iter().try_for_each(|entry| {
+        // Not followed: a link to a folder is removed as a link.
+        if entry.file_type()?.is_dir() {
+            remove_tree(&entry.path())
+        } else {
+            fs::remove_file(entry.path())
+        }
+    })?;
+    fs::remove_dir(dir)
 }

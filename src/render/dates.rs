@@ -9,6 +9,11 @@ use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, Timelike};
 /// Formats an ISO 8601 date (`2020-07-09`) or date-time (`2020-07-09T10:00:00+02:00`) for
 /// `locale` (`es-ES`, or a bare language code). `None` when `iso` is not a date.
 pub fn format_date(iso: &str, locale: &str, with_time: bool) -> Option<String> {
+    // Most dates are plain `YYYY-MM-DD`: read without chrono's pattern parser (a template
+    // formats a date many times per page).
+    if let Some(day) = plain_date(iso) {
+        return Some(format_day(day, locale));
+    }
     let (day, time) = if let Ok(instant) = DateTime::<FixedOffset>::parse_from_rfc3339(iso) {
         (
             instant.date_naive(),
@@ -22,6 +27,21 @@ pub fn format_date(iso: &str, locale: &str, with_time: bool) -> Option<String> {
         text.push_str(&format!(", {hour:02}:{minute:02}"));
     }
     Some(text)
+}
+
+/// `YYYY-MM-DD`, exactly.
+fn plain_date(iso: &str) -> Option<NaiveDate> {
+    let b = iso.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let number = |digits: &[u8]| -> Option<u32> {
+        digits.iter().try_fold(0u32, |n, &c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    let year = number(&b[..4])?;
+    NaiveDate::from_ymd_opt(year as i32, number(&b[5..7])?, number(&b[8..10])?)
 }
 
 fn format_day(day: NaiveDate, locale: &str) -> String {
@@ -204,5 +224,28 @@ mod tests {
         );
         assert_eq!(format_date(iso, "en-GB", false).unwrap(), "9 July 2020");
         assert_eq!(format_date("yesterday", "en", false), None);
+    }
+
+    #[test]
+    fn plain_dates_are_read_as_chrono_reads_them() {
+        for iso in [
+            "2020-07-09",
+            "1999-12-31",
+            "2024-02-29",
+            "2023-02-29",
+            "2020-13-01",
+            "2020-00-10",
+            "2020-7-09",
+            "+2020-07-09",
+            "2020-07-0x",
+            "2020/07/09",
+        ] {
+            assert_eq!(
+                plain_date(iso).or_else(|| NaiveDate::parse_from_str(iso, "%Y-%m-%d").ok()),
+                NaiveDate::parse_from_str(iso, "%Y-%m-%d").ok(),
+                "{iso}"
+            );
+        }
+        assert_eq!(format_date("2023-02-29", "en", false), None);
     }
 }

@@ -68,6 +68,11 @@ pub fn destination(url: &str, page_path: &str, site: &SiteAddress) -> Destinatio
         format!("{dir}{url}")
     };
     let path = normalize(&percent_decode_str(&path).decode_utf8_lossy());
+    within_site(path, fragment, site)
+}
+
+/// A root-relative `path` of the site's host: internal when it is under the base path.
+fn within_site(path: String, fragment: Option<String>, site: &SiteAddress) -> Destination {
     if !site.base_path.is_empty()
         && path != site.base_path
         && !path.starts_with(&format!("{}/", site.base_path))
@@ -91,7 +96,12 @@ fn external_or_internal(url: &str, fragment: Option<String>, site: &SiteAddress)
         let rest = rest.split('?').next().unwrap_or(rest);
         let path = if rest.is_empty() { "/" } else { rest };
         let path = normalize(&percent_decode_str(path).decode_utf8_lossy());
-        return Destination::Internal { path, fragment };
+        // Another site on the same host (a university's home beside the project's folder)
+        // is external; under the base path, the address is one of the site's own.
+        if let Destination::Internal { path, fragment } = within_site(path, fragment.clone(), site)
+        {
+            return Destination::Internal { path, fragment };
+        }
     }
     match fragment {
         Some(fragment) => Destination::External(format!("{url}#{fragment}")),
@@ -218,6 +228,10 @@ mod tests {
         assert_eq!(
             destination("/other/", "/project/en/", &site),
             Destination::OutsideSite("/other/".into())
+        );
+        assert_eq!(
+            destination("https://example.eu/other/", "/project/en/", &site),
+            Destination::External("https://example.eu/other/".into())
         );
         assert_eq!(
             output_candidates("/project/en/", "/project"),

@@ -46,6 +46,11 @@ fn the_statement_is_published_in_every_language_and_linked_from_every_page() {
     // No Catalan exceptions in site.yaml: the default language's, rather than none.
     let ca = site.read("public/ca/accessibility/index.html");
     assert!(ca.contains("<li>Old PDF reports are not tagged.</li>"));
+    assert!(
+        ca.contains("<ul lang=\"en\">"),
+        "the English list is marked as English"
+    );
+    assert!(!en.contains("<ul lang="));
     assert!(ca.contains("hreflang=\"es\""));
     for (path, bytes) in site.output() {
         if !path.ends_with(".html") || path == "index.html" || path == "404.html" {

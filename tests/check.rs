@@ -467,7 +467,16 @@ fn a_programme_preset_fills_in_every_language_and_warns_where_it_has_none() {
     );
     let build = site.build();
     assert!(build.status.success(), "{}", stderr(&build));
+    // No Finnish in the preset: the English statement, marked as English.
+    let fi = site.read("public/fi/index.html");
+    assert!(
+        fi.contains(
+            "<strong class=\"funding-statement\" lang=\"en\">Funded by the European Union</strong>"
+        ),
+        "{fi}"
+    );
     let es = site.read("public/es/index.html");
+    assert!(!es.contains("funding-statement\" lang="));
     assert!(es.contains("Financiado por la Unión Europea"));
     assert!(es.contains("la Agencia Ejecutiva Europea de Educación y Cultura (EACEA)"));
     let (code, json, _) = check(&site, &["--compliance"]);

@@ -1329,12 +1329,14 @@ fn accessibility_value(site: &ResolvedSite, lang: LangId) -> Value {
         let iso = day.format("%Y-%m-%d").to_string();
         dates::format_date(&iso, locale, false).unwrap_or(iso)
     };
-    let exceptions: Vec<Value> = a11y
-        .exceptions
-        .get(code)
-        .or_else(|| a11y.exceptions.get(default))
+    let (exceptions, exceptions_lang) = match a11y.exceptions.get(code) {
+        Some(list) => (Some(list), None),
+        None => (a11y.exceptions.get(default), Some(default)),
+    };
+    let exceptions: Vec<Value> = exceptions
         .map(|list| list.iter().map(|e| Value::from(e.as_str())).collect())
         .unwrap_or_default();
+    let exceptions_lang = exceptions_lang.filter(|_| !exceptions.is_empty());
     let contact_url = if a11y.contact.contains("://") {
         a11y.contact.clone()
     } else {
@@ -1344,6 +1346,7 @@ fn accessibility_value(site: &ResolvedSite, lang: LangId) -> Value {
         .set("status", a11y.status.as_str())
         .set("standard", opt_str(a11y.standard.as_deref()))
         .set("exceptions", Value::from(exceptions))
+        .set("exceptions_lang", opt_str(exceptions_lang))
         .set("contact", a11y.contact.as_str())
         .set("contact_url", contact_url)
         .set("prepared", date(a11y.prepared))

@@ -135,6 +135,14 @@ fn language_value(site: &ResolvedSite, lang: LangId) -> Value {
         .build()
 }
 
+fn fallback_lang<'a>(
+    text: Option<&crate::funding::FundingText>,
+    default: &'a str,
+) -> Option<&'a str> {
+    text.filter(|t| t.origin == crate::funding::TextOrigin::Fallback)
+        .map(|_| default)
+}
+
 fn site_value(site: &ResolvedSite, lang: LangId, languages: &Value) -> Value {
     let config = &site.loaded.config.config;
     let code = site.lang_code(lang);
@@ -151,6 +159,16 @@ fn site_value(site: &ResolvedSite, lang: LangId, languages: &Value) -> Value {
         .set(
             "disclaimer",
             opt_str(texts.disclaimer.as_ref().map(|t| t.text.as_str())),
+        )
+        // The language of a text shown in another language than the page's (a fallback),
+        // for its `lang` attribute.
+        .set(
+            "statement_lang",
+            opt_str(fallback_lang(texts.statement.as_ref(), default)),
+        )
+        .set(
+            "disclaimer_lang",
+            opt_str(fallback_lang(texts.disclaimer.as_ref(), default)),
         )
         .set(
             "grant_number",

@@ -684,3 +684,32 @@ fn the_emblem_of_site_yaml_is_the_one_pages_show_and_check_looks_for() {
             .contains("src=\"/images/eu-flag.svg\"")
     );
 }
+
+#[test]
+fn links_in_a_front_matter_summary_are_resolved_like_the_body_s() {
+    let site = Fixture::small();
+    site.write(
+        "content/news/later.en.md",
+        "---\ntitle: Later news\ndate: 2024-05-01\nsummary: \"After [the first results](@/news/results.md), more.\"\n---\nBody.\n",
+    );
+    let (code, json, _) = check(&site, &[]);
+    assert_eq!(code, Some(0), "{json:#}");
+    assert!(site.build().status.success());
+    assert!(
+        site.read("public/en/news/index.html")
+            .contains("href=\"/en/news/results/\"")
+    );
+
+    site.write(
+        "content/news/later.en.md",
+        "---\ntitle: Later news\ndate: 2024-05-01\nsummary: \"After [the results](@/news/nope.md).\"\n---\nBody.\n",
+    );
+    let (code, json, _) = check(&site, &[]);
+    assert_eq!(code, Some(1));
+    assert_eq!(
+        entries(&json, "errors"),
+        [
+            "content/news/later.en.md:4 the summary links to `@/news/nope.md`, which is not a published item"
+        ],
+    );
+}

@@ -200,7 +200,58 @@ pub fn render_item_markdown(site: &ResolvedSite, item: ItemId) -> RenderedMarkdo
     let mut out = String::with_capacity(body.len() * 3 / 2);
     html::push_html(&mut out, events.iter().cloned());
     let summary_events: Vec<Event> = if let Some(text) = &file.front_matter.summary {
-        Parser::new_ext(text, options()).collect()
+        // The front matter summary gets the body's treatment of addresses: `@/` links lead to
+        // the item's language, page-relative ones are made root-relative.
+        Parser::new_ext(text, options())
+            .map(|event| match event {
+                Event::Start(Tag::Link {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                }) => {
+                    let dest_url = match parse_internal_link(&dest_url, &languages) {
+                        Some(target) => match record(&mut links, &dest_url, site.resolve_link(&target, lang)) {
+                            LinkResolution::Found(url) | LinkResolution::OtherLanguage { url, .. } => {
+                                CowStr::from(url)
+                            }
+                            LinkResolution::Unpublished | LinkResolution::Missing => {
+                                problems.push(
+                                    file.error(
+                                        file.location_of("summary"),
+                                        format!("the summary links to `{dest_url}`, which is not a published item"),
+                                    )
+                                    .with_hint("internal links name a file under content/ without its language: `@/news/kick-off.md`"),
+                                );
+                                CowStr::from(String::new())
+                            }
+                        },
+                        None if rewrites(link_type) && is_page_relative(&dest_url) => {
+                            CowStr::from(format!("{page_url}{dest_url}"))
+                        }
+                        None => dest_url,
+                    };
+                    Event::Start(Tag::Link {
+                        link_type,
+                        dest_url,
+                        title,
+                        id,
+                    })
+                }
+                Event::Start(Tag::Image {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                }) if rewrites(link_type) && is_page_relative(&dest_url) => Event::Start(Tag::Image {
+                    link_type,
+                    dest_url: CowStr::from(format!("{page_url}{dest_url}")),
+                    title,
+                    id,
+                }),
+                other => other,
+            })
+            .collect()
     } else if let Some(end) = more_at {
         events[..end].to_vec()
     } else if let Some((start, Some(end))) = first_paragraph {

@@ -8,7 +8,7 @@ use pulldown_cmark::{Event, Parser, Tag, TagEnd};
 
 use super::html::LinkKind;
 use crate::diagnostics::{Diagnostic, Location, line_col};
-use crate::render::markdown::{is_page_relative, options as markdown_options};
+use crate::render::markdown::{options as markdown_options, rooted_url};
 use crate::render::values::item_asset_url;
 use crate::resolve::{ItemId, LinkResolution, ResolvedSite, parse_internal_link};
 
@@ -40,7 +40,11 @@ pub fn source_links(site: &ResolvedSite, item: ItemId) -> (Vec<SourceLink>, Vec<
     let mut image: Option<(usize, String)> = None;
     for (event, range) in Parser::new_ext(file.body(), markdown_options()).into_offset_iter() {
         match event {
-            Event::Start(Tag::Link { dest_url, .. }) => {
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                ..
+            }) => {
                 let rendered = match parse_internal_link(&dest_url, &languages) {
                     Some(target) => match site.resolve_link(&target, lang) {
                         LinkResolution::Found(url) | LinkResolution::OtherLanguage { url, .. } => {
@@ -49,7 +53,7 @@ pub fn source_links(site: &ResolvedSite, item: ItemId) -> (Vec<SourceLink>, Vec<
                         // The build reports these.
                         LinkResolution::Unpublished | LinkResolution::Missing => continue,
                     },
-                    None => as_rendered(&dest_url, page_url),
+                    None => rooted_url(link_type, dest_url.clone(), page_url).into_string(),
                 };
                 links.push(SourceLink {
                     kind: LinkKind::Link,
@@ -58,10 +62,14 @@ pub fn source_links(site: &ResolvedSite, item: ItemId) -> (Vec<SourceLink>, Vec<
                     location: at(range.start),
                 });
             }
-            Event::Start(Tag::Image { dest_url, .. }) => {
+            Event::Start(Tag::Image {
+                link_type,
+                dest_url,
+                ..
+            }) => {
                 links.push(SourceLink {
                     kind: LinkKind::Image,
-                    rendered: as_rendered(&dest_url, page_url),
+                    rendered: rooted_url(link_type, dest_url.clone(), page_url).into_string(),
                     written: dest_url.to_string(),
                     location: at(range.start),
                 });
@@ -115,15 +123,6 @@ pub fn source_links(site: &ResolvedSite, item: ItemId) -> (Vec<SourceLink>, Vec<
         });
     }
     (links, problems)
-}
-
-/// A Markdown address as the renderer writes it: relative ones made root-relative.
-fn as_rendered(dest: &str, page_url: &str) -> String {
-    if is_page_relative(dest) {
-        format!("{page_url}{dest}")
-    } else {
-        dest.to_string()
-    }
 }
 
 /// Two items of one language with the same title: visitors and search engines cannot tell

@@ -138,30 +138,7 @@ pub fn render_item_markdown(site: &ResolvedSite, item: ItemId) -> RenderedMarkdo
                     id,
                 })
             }
-            // A relative address (`photo.jpg` of a bundle) is made root-relative: the text
-            // is also shown on lists, in feeds and on fallback pages under other URLs.
-            Event::Start(Tag::Image {
-                link_type,
-                dest_url,
-                title,
-                id,
-            }) if rewrites(link_type) && is_page_relative(&dest_url) => Event::Start(Tag::Image {
-                link_type,
-                dest_url: CowStr::from(format!("{page_url}{dest_url}")),
-                title,
-                id,
-            }),
-            Event::Start(Tag::Link {
-                link_type,
-                dest_url,
-                title,
-                id,
-            }) if rewrites(link_type) && is_page_relative(&dest_url) => Event::Start(Tag::Link {
-                link_type,
-                dest_url: CowStr::from(format!("{page_url}{dest_url}")),
-                title,
-                id,
-            }),
+            event @ Event::Start(Tag::Image { .. } | Tag::Link { .. }) => rooted(event, page_url),
             Event::Html(ref text) | Event::InlineHtml(ref text)
                 if text.trim() == SUMMARY_MARKER =>
             {
@@ -209,47 +186,30 @@ pub fn render_item_markdown(site: &ResolvedSite, item: ItemId) -> RenderedMarkdo
                     dest_url,
                     title,
                     id,
-                }) => {
-                    let dest_url = match parse_internal_link(&dest_url, &languages) {
-                        Some(target) => match record(&mut links, &dest_url, site.resolve_link(&target, lang)) {
-                            LinkResolution::Found(url) | LinkResolution::OtherLanguage { url, .. } => {
-                                CowStr::from(url)
-                            }
-                            LinkResolution::Unpublished | LinkResolution::Missing => {
-                                problems.push(
-                                    file.error(
-                                        file.location_of("summary"),
-                                        format!("the summary links to `{dest_url}`, which is not a published item"),
-                                    )
-                                    .with_hint("internal links name a file under content/ without its language: `@/news/kick-off.md`"),
-                                );
-                                CowStr::from(String::new())
-                            }
-                        },
-                        None if rewrites(link_type) && is_page_relative(&dest_url) => {
-                            CowStr::from(format!("{page_url}{dest_url}"))
+                }) if dest_url.starts_with("@/") => {
+                    let url = parse_internal_link(&dest_url, &languages)
+                        .map(|target| record(&mut links, &dest_url, site.resolve_link(&target, lang)));
+                    let dest_url = match url {
+                        Some(LinkResolution::Found(url) | LinkResolution::OtherLanguage { url, .. }) => url,
+                        _ => {
+                            problems.push(
+                                file.error(
+                                    file.location_of("summary"),
+                                    format!("the summary links to `{dest_url}`, which is not a published item"),
+                                )
+                                .with_hint("internal links name a file under content/ without its language: `@/news/kick-off.md`"),
+                            );
+                            String::new()
                         }
-                        None => dest_url,
                     };
                     Event::Start(Tag::Link {
                         link_type,
-                        dest_url,
+                        dest_url: CowStr::from(dest_url),
                         title,
                         id,
                     })
                 }
-                Event::Start(Tag::Image {
-                    link_type,
-                    dest_url,
-                    title,
-                    id,
-                }) if rewrites(link_type) && is_page_relative(&dest_url) => Event::Start(Tag::Image {
-                    link_type,
-                    dest_url: CowStr::from(format!("{page_url}{dest_url}")),
-                    title,
-                    id,
-                }),
-                other => other,
+                other => rooted(other, page_url),
             })
             .collect()
     } else if let Some(end) = more_at {
@@ -338,6 +298,51 @@ fn render_shortcode(
     Ok(shortcodes::video_html(url, title, &embed, &texts, &script))
 }
 
+/// A link or image whose address is relative to the page (`photo.jpg` of a bundle), made
+/// root-relative: the text is also shown on lists, in feeds and on fallback pages under other
+/// URLs. Other events are returned as they are.
+fn rooted<'a>(event: Event<'a>, page_url: &str) -> Event<'a> {
+    match event {
+        Event::Start(Tag::Image {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => Event::Start(Tag::Image {
+            dest_url: rooted_url(link_type, dest_url, page_url),
+            link_type,
+            title,
+            id,
+        }),
+        Event::Start(Tag::Link {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => Event::Start(Tag::Link {
+            dest_url: rooted_url(link_type, dest_url, page_url),
+            link_type,
+            title,
+            id,
+        }),
+        other => other,
+    }
+}
+
+/// The address of a link or image as the page has it: page-relative ones prefixed with the
+/// page's URL.
+pub fn rooted_url<'a>(
+    link_type: pulldown_cmark::LinkType,
+    dest_url: CowStr<'a>,
+    page_url: &str,
+) -> CowStr<'a> {
+    if rewrites(link_type) && is_page_relative(&dest_url) {
+        CowStr::from(format!("{page_url}{dest_url}"))
+    } else {
+        dest_url
+    }
+}
+
 /// Links whose address is written as an address: not `<info@example.eu>` or `<https://…>`,
 /// which the renderer completes itself.
 fn rewrites(link_type: pulldown_cmark::LinkType) -> bool {
@@ -356,7 +361,7 @@ fn rewrites(link_type: pulldown_cmark::LinkType) -> bool {
 
 /// Whether `url` is relative to the page it is written on: `photo.jpg`, `files/report.pdf`,
 /// `../other/`; not `/static.css`, `#anchor`, `?q`, `@/news/x.md`, `https://…`, `mailto:…`.
-pub fn is_page_relative(url: &str) -> bool {
+fn is_page_relative(url: &str) -> bool {
     if url.is_empty() || url.starts_with(['/', '#', '?', '@']) {
         return false;
     }

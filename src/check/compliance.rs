@@ -182,10 +182,7 @@ pub(super) fn compliance_problems(checker: &Checker) -> Vec<Diagnostic> {
 
 fn describe(checker: &Checker, problem: &PageProblem, pages: &[&str]) -> Diagnostic {
     let first = checker.page_url_path(pages[0]);
-    let on = checker
-        .on_pages(pages)
-        .trim_start_matches("on ")
-        .to_string();
+    let on = checker.pages_phrase(pages);
     let loaded = &checker.site.loaded.config;
     let yaml = |key: &str| {
         Diagnostic::error(loaded.location_of(key), String::new()).with_source(loaded.source.clone())

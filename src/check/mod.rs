@@ -450,14 +450,19 @@ impl<'a> Checker<'a> {
 
     /// `on the page /en/news/`, `on 12 pages, the first /en/`.
     pub(crate) fn on_pages(&self, pages: &[&str]) -> String {
+        format!("on {}", self.pages_phrase(pages))
+    }
+
+    /// `the page /en/news/`, `12 pages, the first /en/`.
+    pub(crate) fn pages_phrase(&self, pages: &[&str]) -> String {
         let first = pages
             .first()
             .map(|p| self.page_url_path(p))
             .unwrap_or_default();
         if pages.len() == 1 {
-            format!("on the page {first}")
+            format!("the page {first}")
         } else {
-            format!("on {} pages, the first {first}", pages.len())
+            format!("{} pages, the first {first}", pages.len())
         }
     }
 

@@ -245,18 +245,8 @@ impl DirectoryPublisher {
             Ok(text) => Manifest::parse(&text, &previous.display().to_string())?.files,
             Err(_) => Default::default(),
         };
-        for entry in walkdir::WalkDir::new(previous).min_depth(1) {
-            let entry = entry.map_err(|err| DeployError::Io {
-                context: format!("cannot read {}", previous.display()),
-                source: err.into(),
-            })?;
-            if !entry.file_type().is_file() {
-                continue;
-            }
-            let relative = entry
-                .path()
-                .strip_prefix(previous)
-                .expect("walkdir yields paths under its root");
+        let context = format!("cannot read {}", previous.display());
+        for (relative, path) in super::manifest::files_under(previous, false, &context)? {
             let name = relative.to_string_lossy().replace('\\', "/");
             if name == MANIFEST_FILE
                 || published.contains_key(&name)
@@ -264,12 +254,12 @@ impl DirectoryPublisher {
             {
                 continue;
             }
-            let destination = release.join(relative);
+            let destination = release.join(&relative);
             if let Some(parent) = destination.parent() {
                 fs::create_dir_all(parent).map_err(self.io_error("cannot create", parent))?;
             }
-            fs::hard_link(entry.path(), &destination)
-                .or_else(|_| fs::copy(entry.path(), &destination).map(|_| ()))
+            fs::hard_link(&path, &destination)
+                .or_else(|_| fs::copy(&path, &destination).map(|_| ()))
                 .map_err(self.io_error("cannot copy into", &destination))?;
         }
         Ok(())

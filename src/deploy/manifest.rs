@@ -97,28 +97,46 @@ pub struct LocalTree {
     pub files: BTreeMap<String, LocalFile>,
 }
 
+/// Every file under `root`: its path relative to `root`, and its full path.
+pub(crate) fn files_under(
+    root: &Path,
+    follow_links: bool,
+    context: &str,
+) -> Result<Vec<(PathBuf, PathBuf)>, DeployError> {
+    let mut files = Vec::new();
+    for entry in walkdir::WalkDir::new(root)
+        .min_depth(1)
+        .follow_links(follow_links)
+    {
+        let entry = entry.map_err(|err| DeployError::Io {
+            context: context.to_string(),
+            source: err.into(),
+        })?;
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let relative = entry
+            .path()
+            .strip_prefix(root)
+            .expect("walkdir yields paths under its root")
+            .to_path_buf();
+        files.push((relative, entry.into_path()));
+    }
+    Ok(files)
+}
+
 impl LocalTree {
     /// Reads every file under `root` (in parallel) and digests it. A manifest left there is
     /// not part of the site.
     pub fn scan(root: &Path) -> Result<LocalTree, DeployError> {
         let mut paths = Vec::new();
-        for entry in walkdir::WalkDir::new(root).follow_links(true) {
-            let entry = entry.map_err(|err| DeployError::Io {
-                context: format!("cannot read the built site in {}", root.display()),
-                source: err.into(),
-            })?;
-            if !entry.file_type().is_file() {
-                continue;
-            }
-            let relative = entry
-                .path()
-                .strip_prefix(root)
-                .expect("walkdir yields paths under its root");
-            let Some(name) = relative_name(relative) else {
-                return Err(DeployError::UnpublishablePath(entry.path().to_path_buf()));
+        let context = format!("cannot read the built site in {}", root.display());
+        for (relative, path) in files_under(root, true, &context)? {
+            let Some(name) = relative_name(&relative) else {
+                return Err(DeployError::UnpublishablePath(path));
             };
             if name != MANIFEST_FILE {
-                paths.push((name, entry.into_path()));
+                paths.push((name, path));
             }
         }
         let files = paths

@@ -409,27 +409,21 @@ pub struct RemotePath {
 
 impl RemotePath {
     pub fn parse(path: &str) -> Result<RemotePath, DeployError> {
-        let trimmed = path.trim_end_matches('/');
+        // The checks of every remote target, then those of a path that goes through ssh's
+        // remote shell and rsync's arguments.
+        let root = super::remote::RemoteRoot::parse(path)?;
         let refuse = |why: &str| {
             Err(DeployError::Target(format!(
                 "the deploy path `{path}` {why}"
             )))
         };
-        if trimmed.is_empty() || trimmed == "." || trimmed == "~" {
-            return refuse("is a whole home or root folder; name the site's own folder");
+        if root.path.contains('\'') {
+            return refuse("contains a quote");
         }
-        if trimmed.split('/').any(|s| s == "..") {
-            return refuse("goes up with `..`; write the folder's path without it");
-        }
-        if trimmed.contains(['\n', '\0', '\'']) {
-            return refuse("contains a line break, NUL or quote");
-        }
-        if trimmed.starts_with('-') {
+        if root.path.starts_with('-') {
             return refuse("starts with `-`");
         }
-        Ok(RemotePath {
-            path: trimmed.to_string(),
-        })
+        Ok(RemotePath { path: root.path })
     }
 
     fn parent_and_name(&self) -> (String, String) {

@@ -3,12 +3,11 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use common::{Fixture, SITE_YAML, stderr};
+use common::{Fixture, SITE_YAML, live_release, release_names, stderr, tree};
 use herald::deploy::manifest::{MANIFEST_FILE, Manifest};
 use herald::deploy::{DeployError, DeployOptions, deploy};
 use tempfile::TempDir;
@@ -39,21 +38,11 @@ impl Deployed {
     }
 
     fn releases(&self) -> Vec<String> {
-        let mut names: Vec<String> = fs::read_dir(self.target.path().join(".www.releases"))
-            .map(|entries| {
-                entries
-                    .filter_map(Result::ok)
-                    .map(|e| e.file_name().to_string_lossy().into_owned())
-                    .collect()
-            })
-            .unwrap_or_default();
-        names.sort();
-        names
+        release_names(&self.target.path().join(".www.releases"))
     }
 
     fn live_release(&self) -> String {
-        let link = fs::read_link(self.served()).expect("the served path is a link");
-        link.file_name().unwrap().to_string_lossy().into_owned()
+        live_release(&self.served())
     }
 
     fn deploy(&self, args: &[&str]) -> Output {
@@ -71,25 +60,6 @@ impl Deployed {
     fn read_served(&self, rel: &str) -> String {
         fs::read_to_string(self.served().join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
     }
-}
-
-/// Every file under `dir` (through links) with its bytes.
-fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    walkdir::WalkDir::new(dir)
-        .follow_links(true)
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file())
-        .map(|e| {
-            let rel = e
-                .path()
-                .strip_prefix(dir)
-                .unwrap()
-                .to_string_lossy()
-                .into_owned();
-            (rel, fs::read(e.path()).unwrap())
-        })
-        .collect()
 }
 
 #[test]

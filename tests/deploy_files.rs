@@ -13,28 +13,12 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::{Fixture, SITE_YAML, stderr};
+use common::{Fixture, SITE_YAML, stderr, tree};
 use herald::deploy::manifest::{MANIFEST_FILE, Manifest};
 use servers::{Ftpd, Sshd};
 use tempfile::TempDir;
 
 const REVISED: &str = "---\ntitle: First results\ndate: 2024-03-01\npartners: [citeve]\ntags: [textile]\n---\nIntro, revised.\n\n<!-- more -->\n\nDetails.\n";
-
-/// Every file under `dir` with its bytes.
-fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    walkdir::WalkDir::new(dir)
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file())
-        .map(|e| {
-            let rel = e.path().strip_prefix(dir).unwrap();
-            (
-                rel.to_string_lossy().into_owned(),
-                fs::read(e.path()).unwrap(),
-            )
-        })
-        .collect()
-}
 
 /// Every file under `dir` with its inode and modification time.
 fn stamps(dir: &Path) -> BTreeMap<String, (u64, i64, i64)> {

@@ -11,7 +11,7 @@ use std::fs;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-use common::{Fixture, SITE_YAML, stderr};
+use common::{Fixture, SITE_YAML, live_release, release_names, stderr, tree};
 use herald::deploy::manifest::{MANIFEST_FILE, Manifest};
 use herald::deploy::{DeployOptions, deploy};
 use servers::Sshd;
@@ -64,21 +64,11 @@ impl Remote {
     }
 
     fn releases(&self) -> Vec<String> {
-        let mut names: Vec<String> = fs::read_dir(self.target.path().join(".www.releases"))
-            .map(|entries| {
-                entries
-                    .filter_map(Result::ok)
-                    .map(|e| e.file_name().to_string_lossy().into_owned())
-                    .collect()
-            })
-            .unwrap_or_default();
-        names.sort();
-        names
+        release_names(&self.target.path().join(".www.releases"))
     }
 
     fn live_release(&self) -> String {
-        let link = fs::read_link(self.served()).expect("the served path is a link");
-        link.file_name().unwrap().to_string_lossy().into_owned()
+        live_release(&self.served())
     }
 
     /// Checks that the served tree is exactly the built site plus its manifest (and the
@@ -98,23 +88,6 @@ impl Remote {
         assert!(served == output, "the target serves exactly public/");
         assert_eq!(manifest.files.len(), output.len());
     }
-}
-
-/// Every file under `dir` (through links) with its bytes.
-fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    walkdir::WalkDir::new(dir)
-        .follow_links(true)
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file())
-        .map(|e| {
-            let rel = e.path().strip_prefix(dir).unwrap();
-            (
-                rel.to_string_lossy().into_owned(),
-                fs::read(e.path()).unwrap(),
-            )
-        })
-        .collect()
 }
 
 /// Every file under `dir` (through links) with its inode and modification time: a file that

@@ -12,6 +12,15 @@ fn report(site: &Fixture, args: &[&str]) -> String {
     String::from_utf8(output.stdout).expect("UTF-8")
 }
 
+/// The JSON report of the period `from`..`to`.
+fn report_json(site: &Fixture, from: &str, to: &str) -> serde_json::Value {
+    serde_json::from_str(&report(
+        site,
+        &["--from", from, "--to", to, "--format", "json"],
+    ))
+    .expect("JSON")
+}
+
 /// The small fixture with a past meeting that says who took part.
 fn site() -> Fixture {
     let site = Fixture::small();
@@ -26,18 +35,7 @@ fn site() -> Fixture {
 #[test]
 fn json_rows_and_summary_of_a_period() {
     let site = site();
-    let json: serde_json::Value = serde_json::from_str(&report(
-        &site,
-        &[
-            "--from",
-            "2024-01-01",
-            "--to",
-            "2024-03-31",
-            "--format",
-            "json",
-        ],
-    ))
-    .unwrap();
+    let json = report_json(&site, "2024-01-01", "2024-03-31");
     let items = json["items"].as_array().unwrap();
     let titles: Vec<&str> = items.iter().map(|i| i["title"].as_str().unwrap()).collect();
     // Oldest first; the draft, the news of 2999 and the items after March are left out.
@@ -87,18 +85,7 @@ fn json_rows_and_summary_of_a_period() {
         serde_json::json!({"2024-01": {"news": 1}, "2024-02": {"meetings": 1}, "2024-03": {"news": 1}})
     );
     // Quiet months of the period are listed too.
-    let json: serde_json::Value = serde_json::from_str(&report(
-        &site,
-        &[
-            "--from",
-            "2023-11-01",
-            "--to",
-            "2024-02-29",
-            "--format",
-            "json",
-        ],
-    ))
-    .unwrap();
+    let json = report_json(&site, "2023-11-01", "2024-02-29");
     assert_eq!(
         json["summary"]["per_month"],
         serde_json::json!({"2023-11": {}, "2023-12": {}, "2024-01": {"news": 1}, "2024-02": {"meetings": 1}})
@@ -175,18 +162,7 @@ fn a_partner_is_counted_once_whatever_the_language_that_names_it() {
         "content/news/solo.es.md",
         "---\ntitle: Solo en español\ndate: 2024-03-10\npartners: [aeiti]\n---\nTexto.\n",
     );
-    let json: serde_json::Value = serde_json::from_str(&report(
-        &site,
-        &[
-            "--from",
-            "2024-01-01",
-            "--to",
-            "2024-03-31",
-            "--format",
-            "json",
-        ],
-    ))
-    .unwrap();
+    let json = report_json(&site, "2024-01-01", "2024-03-31");
     let names: Vec<&str> = json["summary"]["partners"]
         .as_array()
         .unwrap()
@@ -200,18 +176,7 @@ fn a_partner_is_counted_once_whatever_the_language_that_names_it() {
 #[test]
 fn a_meeting_that_starts_before_the_period_and_ends_in_it_is_listed() {
     let site = site();
-    let json: serde_json::Value = serde_json::from_str(&report(
-        &site,
-        &[
-            "--from",
-            "2024-02-21",
-            "--to",
-            "2024-02-29",
-            "--format",
-            "json",
-        ],
-    ))
-    .unwrap();
+    let json = report_json(&site, "2024-02-21", "2024-02-29");
     let titles: Vec<&str> = json["items"]
         .as_array()
         .unwrap()

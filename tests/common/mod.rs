@@ -136,22 +136,50 @@ impl Fixture {
 
     /// Every file under `public/` with its bytes.
     pub fn output(&self) -> BTreeMap<String, Vec<u8>> {
-        let public = self.path("public");
-        walkdir::WalkDir::new(&public)
-            .into_iter()
-            .filter_map(Result::ok)
-            .filter(|e| e.file_type().is_file())
-            .map(|e| {
-                let rel = e
-                    .path()
-                    .strip_prefix(&public)
-                    .expect("under public")
-                    .to_string_lossy()
-                    .replace('\\', "/");
-                (rel, std::fs::read(e.path()).expect("read"))
-            })
-            .collect()
+        tree(&self.path("public"))
     }
+}
+
+/// Every file under `dir` (through links) with its bytes, by `/`-separated relative path.
+pub fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    walkdir::WalkDir::new(dir)
+        .follow_links(true)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let rel = e
+                .path()
+                .strip_prefix(dir)
+                .expect("under dir")
+                .to_string_lossy()
+                .replace('\\', "/");
+            (rel, std::fs::read(e.path()).expect("read"))
+        })
+        .collect()
+}
+
+/// The release folders of a deploy target whose releases live in `releases_dir`, sorted.
+pub fn release_names(releases_dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(releases_dir)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+/// The release the link `served` points at.
+pub fn live_release(served: &Path) -> String {
+    let link = std::fs::read_link(served).expect("the served path is a link");
+    link.file_name()
+        .expect("a release folder")
+        .to_string_lossy()
+        .into_owned()
 }
 
 pub fn stderr(output: &Output) -> String {

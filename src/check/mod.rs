@@ -69,8 +69,15 @@ impl CheckReport {
 
 /// Checks the site in `root`. Writes nothing.
 pub fn check_site(root: &Path, options: CheckOptions) -> CheckReport {
+    check_and_render(root, options).0
+}
+
+/// [`check_site`], handing on the site it rendered (when loading succeeded), so that a caller
+/// that goes on to write it (`deploy`) does not render it again.
+pub fn check_and_render(root: &Path, options: CheckOptions) -> (CheckReport, Option<RenderedSite>) {
     let (site, mut diagnostics) = crate::resolve_site(root, options.build.clone());
     let mut report = CheckReport::default();
+    let mut kept = None;
     if let Some(site) = site {
         let rendered = crate::render::render_site(&site, &mut diagnostics);
         if let Err(clash) = crate::write::check_unique_paths(&rendered.files) {
@@ -98,10 +105,12 @@ pub fn check_site(root: &Path, options: CheckOptions) -> CheckReport {
             report.requests = requests;
             diagnostics.extend(problems);
         }
+        drop(checker);
+        kept = Some(rendered);
     }
     diagnostics.sort();
     report.diagnostics = diagnostics;
-    report
+    (report, kept)
 }
 
 /// The rendered site, indexed for checking.

@@ -164,17 +164,31 @@ pub fn deploy(
     let output = root.join(OUTPUT_DIR);
     // What `herald check` finds (broken links and anchors, missing images…) must not go out
     // either; the build alone lets some of it pass.
-    let checked = crate::check::check_site(root, crate::check::CheckOptions::default());
+    // The site the check rendered is the one a build writes: it is written, not rendered
+    // again.
+    let (checked, rendered) =
+        crate::check::check_and_render(root, crate::check::CheckOptions::default());
     if checked.has_errors() {
         return Err(DeployError::Build(checked.diagnostics));
     }
-    let build = if options.no_build {
-        check_built_output(root, &output)?;
-        None
-    } else {
-        let report = crate::build_site(root, BuildOptions::default(), &output)
-            .map_err(DeployError::Build)?;
-        Some(report)
+    let build = match rendered {
+        _ if options.no_build => {
+            check_built_output(root, &output)?;
+            None
+        }
+        Some(rendered) => {
+            let written = crate::write::write_site(&rendered, &output)
+                .map_err(|problem| DeployError::Build(std::iter::once(problem).collect()))?;
+            Some(BuildReport {
+                output: output.clone(),
+                pages: rendered.pages,
+                files: written.files,
+                bytes: written.bytes,
+                warnings: checked.diagnostics,
+            })
+        }
+        // No site was loaded, and that is an error the check reported.
+        None => return Err(DeployError::Build(checked.diagnostics)),
     };
     let local = LocalTree::scan(&output)?;
     let live = publisher.live_manifest()?;

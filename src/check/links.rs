@@ -3,6 +3,8 @@
 
 use percent_encoding::percent_decode_str;
 
+use crate::render::markdown::has_scheme;
+
 /// Where the site lives: `https://project.example.eu/sub` gives origin
 /// `https://project.example.eu` and base path `/sub`.
 #[derive(Debug, Clone)]
@@ -106,21 +108,6 @@ fn external_or_internal(url: &str, fragment: Option<String>, site: &SiteAddress)
     match fragment {
         Some(fragment) => Destination::External(format!("{url}#{fragment}")),
         None => Destination::External(url.to_string()),
-    }
-}
-
-/// `mailto:`, `tel:`, `data:`: a scheme before any `/`.
-fn has_scheme(url: &str) -> bool {
-    match url.find(':') {
-        Some(colon) => {
-            let scheme = &url[..colon];
-            !scheme.is_empty()
-                && !scheme.contains('/')
-                && scheme
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
-        }
-        None => false,
     }
 }
 

@@ -365,13 +365,18 @@ fn is_page_relative(url: &str) -> bool {
     if url.is_empty() || url.starts_with(['/', '#', '?', '@']) {
         return false;
     }
-    let has_scheme = url.split_once(':').is_some_and(|(scheme, _)| {
+    !has_scheme(url)
+}
+
+/// Whether `url` starts with a scheme (`https:`, `mailto:`, `tel:`): a letter, then letters,
+/// digits, `+`, `-` or `.`, up to a `:` (RFC 3986).
+pub fn has_scheme(url: &str) -> bool {
+    url.split_once(':').is_some_and(|(scheme, _)| {
         scheme.starts_with(|c: char| c.is_ascii_alphabetic())
             && scheme
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
-    });
-    !has_scheme
+    })
 }
 
 /// Notes where a link led, and passes the resolution on.

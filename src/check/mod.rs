@@ -172,7 +172,12 @@ impl<'a> Checker<'a> {
             .items
             .iter()
             .enumerate()
-            .map(|(id, item)| (page_output_path(site, &item.url), site.text_of(id)))
+            .map(|(id, item)| {
+                (
+                    crate::render::output_path(site, &item.url),
+                    site.text_of(id),
+                )
+            })
             .collect();
         let scanned: Vec<(ItemId, Vec<SourceLink>, Vec<Diagnostic>)> = (0..site.items.len())
             .into_par_iter()
@@ -331,7 +336,7 @@ impl<'a> Checker<'a> {
             .map(|(id, item)| {
                 (
                     self.site.file(id).path.as_path(),
-                    page_output_path(self.site, &item.url),
+                    crate::render::output_path(self.site, &item.url),
                 )
             })
             .collect();
@@ -609,15 +614,4 @@ fn decoded(url: &str) -> String {
     percent_encoding::percent_decode_str(url)
         .decode_utf8_lossy()
         .into_owned()
-}
-
-/// `en/news/kick-off/index.html` for the URL `/en/news/kick-off/`.
-fn page_output_path(site: &ResolvedSite, url: &str) -> String {
-    let path = url.strip_prefix(&site.base_path).unwrap_or(url);
-    let rel = path.trim_start_matches('/');
-    if rel.is_empty() || rel.ends_with('/') {
-        format!("{rel}index.html")
-    } else {
-        rel.to_string()
-    }
 }

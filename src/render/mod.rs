@@ -1279,7 +1279,7 @@ fn tag_value(tag: &crate::resolve::Tag) -> Value {
 }
 
 /// `/base/en/news/kick-off/` → `en/news/kick-off/index.html`.
-fn output_path(site: &ResolvedSite, url: &str) -> String {
+pub(crate) fn output_path(site: &ResolvedSite, url: &str) -> String {
     let path = url
         .strip_prefix(&site.base_path)
         .unwrap_or(url)

@@ -54,9 +54,6 @@ pub struct PageScan {
     pub links: Vec<PageLink>,
     /// Every `id`, and every `name` of an `<a>`: what `#fragment` can point at.
     pub anchors: HashSet<String>,
-    /// The `src` of each `<img>` that has no `alt` attribute at all (`alt=""` is a theme's way
-    /// to mark a decorative image, and is allowed).
-    pub images_without_alt: Vec<String>,
     pub images: Vec<PageImage>,
     /// `<html lang>`.
     pub lang: Option<String>,
@@ -65,6 +62,17 @@ pub struct PageScan {
     /// The text a visitor reads, with runs of white space made one space (only with
     /// [`ScanDetail::text`]).
     pub text: String,
+}
+
+impl PageScan {
+    /// The `src` of each `<img>` that has no `alt` attribute at all (`alt=""` is a theme's way
+    /// to mark a decorative image, and is allowed).
+    pub fn images_without_alt(&self) -> impl Iterator<Item = &str> {
+        self.images
+            .iter()
+            .filter(|image| image.alt.is_none())
+            .map(|image| image.src.as_str())
+    }
 }
 
 /// What to collect beyond links and anchors.
@@ -190,9 +198,6 @@ impl TokenSink for ScanSink {
             "img" => {
                 if let Some(src) = attr("src") {
                     let alt = attr("alt");
-                    if alt.is_none() {
-                        scan.images_without_alt.push(src.clone());
-                    }
                     let first_screen = !state.first_screen_over;
                     state.scan.images.push(PageImage {
                         src: src.trim().to_string(),
@@ -375,7 +380,7 @@ mod tests {
             ]
         );
         assert!(scan.anchors.contains("next-steps") && scan.anchors.contains("old"));
-        assert_eq!(scan.images_without_alt, ["photo.jpg"]);
+        assert_eq!(scan.images_without_alt().collect::<Vec<_>>(), ["photo.jpg"]);
         assert_eq!(scan.lang.as_deref(), Some("es"));
         assert_eq!(scan.text, "Title Next News");
         let first_screen: Vec<(&str, bool)> = scan

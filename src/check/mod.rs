@@ -296,9 +296,11 @@ impl<'a> Checker<'a> {
                     Destination::External(_) | Destination::Other => {}
                 }
             }
-            for src in &scan.images_without_alt {
+            for src in scan.images_without_alt() {
                 problems.push((
-                    Problem::ImageWithoutAlt { src: src.clone() },
+                    Problem::ImageWithoutAlt {
+                        src: src.to_string(),
+                    },
                     LinkKind::Image,
                     src,
                 ));

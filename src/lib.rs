@@ -10,6 +10,7 @@ pub mod deploy;
 pub mod diagnostics;
 pub mod funding;
 pub mod load;
+pub mod rebuild;
 pub mod render;
 pub mod report;
 pub mod resolve;
@@ -82,6 +83,26 @@ pub fn render_site(root: &Path, options: BuildOptions) -> Result<RenderedBuild, 
 pub struct BuildCache {
     pub content: load::ContentCache,
     pub render: render::cache::RenderCache,
+    /// The site of the last build without errors, kept by [`BuildCache::for_serve`] caches
+    /// for [`rebuild::rebuild_site`].
+    pub last_site: Option<LastSite>,
+}
+
+impl BuildCache {
+    /// A cache that also keeps the last site and what its render worked out, so that an edit
+    /// of item texts re-renders only what shows them.
+    pub fn for_serve() -> BuildCache {
+        let mut cache = BuildCache::default();
+        cache.render.keep_state = true;
+        cache
+    }
+}
+
+/// A resolved site kept between rebuilds, with its content files by path.
+pub struct LastSite {
+    pub site: resolve::ResolvedSite,
+    /// Site-relative path → index into the site's content files.
+    pub file_index: std::collections::HashMap<PathBuf, usize>,
 }
 
 /// [`render_site`], reusing what did not change since `cache` was filled.
@@ -97,8 +118,19 @@ pub fn render_site_with(
     };
     let rendered = render::render_site_with(&site, &mut diagnostics, &mut cache.render);
     diagnostics.sort();
+    cache.last_site = None;
     if diagnostics.has_errors() {
         return Err(diagnostics);
+    }
+    if cache.render.last.is_some() {
+        let file_index = site
+            .loaded
+            .content
+            .iter()
+            .enumerate()
+            .map(|(index, file)| (file.path.clone(), index))
+            .collect();
+        cache.last_site = Some(LastSite { site, file_index });
     }
     Ok(RenderedBuild {
         rendered,

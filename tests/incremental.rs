@@ -7,8 +7,9 @@ use std::collections::BTreeMap;
 
 use chrono::TimeZone;
 use common::Fixture;
+use herald::rebuild::{Rebuilt, rebuild_site};
 use herald::render::OutputContents;
-use herald::{BuildCache, BuildOptions, render_site, render_site_with};
+use herald::{BuildCache, BuildOptions, render_site};
 
 fn options() -> BuildOptions {
     BuildOptions {
@@ -21,81 +22,139 @@ fn options() -> BuildOptions {
     }
 }
 
+fn bytes_of(contents: OutputContents) -> Vec<u8> {
+    match contents {
+        OutputContents::Bytes(bytes) => bytes.to_vec(),
+        OutputContents::BuiltIn(bytes) => bytes.to_vec(),
+        OutputContents::CopyOf(path) => std::fs::read(path).unwrap(),
+    }
+}
+
+type Files = BTreeMap<String, Vec<u8>>;
+
+fn errors(diagnostics: herald::diagnostics::Diagnostics) -> String {
+    diagnostics
+        .iter()
+        .map(|d| d.to_string())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 fn files(
     result: Result<herald::RenderedBuild, herald::diagnostics::Diagnostics>,
-) -> Result<BTreeMap<String, Vec<u8>>, String> {
-    let build = result.map_err(|d| {
-        d.iter()
-            .map(|d| d.to_string())
-            .collect::<Vec<_>>()
-            .join("\n")
-    })?;
+) -> Result<Files, String> {
+    let build = result.map_err(errors)?;
     Ok(build
         .rendered
         .files
         .into_iter()
-        .map(|file| {
-            let bytes = match file.contents {
-                OutputContents::Bytes(bytes) => bytes.to_vec(),
-                OutputContents::BuiltIn(bytes) => bytes.to_vec(),
-                OutputContents::CopyOf(path) => std::fs::read(path).unwrap(),
-            };
-            (file.path, bytes)
-        })
+        .map(|file| (file.path, bytes_of(file.contents)))
         .collect())
 }
 
-/// Applies `edit`, rebuilds incrementally and from scratch, and compares. Returns how many
-/// pages of how many the incremental build reused.
+/// How a rebuild was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Path {
+    /// The whole site, reusing what did not change.
+    Whole,
+    /// Only what shows the edited texts.
+    Texts,
+    Failed,
+}
+
+/// What `serve` holds: the site as the rebuilds left it.
+struct Served {
+    cache: BuildCache,
+    files: Files,
+}
+
+impl Served {
+    fn new() -> Served {
+        Served {
+            cache: BuildCache::for_serve(),
+            files: Files::new(),
+        }
+    }
+
+    /// Rebuilds as `serve` does after its watcher reported `changed`; returns the site served
+    /// now (the last good one when the rebuild failed), how it was made, how many pages were
+    /// rendered again and how many there are.
+    fn rebuild(
+        &mut self,
+        fixture: &Fixture,
+        changed: &[&str],
+    ) -> (Result<(), String>, Path, usize, usize) {
+        let changed: Vec<_> = changed.iter().map(|rel| fixture.path(rel)).collect();
+        match rebuild_site(fixture.root(), options(), &mut self.cache, &changed) {
+            Ok(Rebuilt::Whole(build)) => {
+                let (rendered, pages) = (
+                    build.rendered.pages - build.rendered.reused_pages,
+                    build.rendered.pages,
+                );
+                self.files = files(Ok(build)).unwrap();
+                (Ok(()), Path::Whole, rendered, pages)
+            }
+            Ok(Rebuilt::Texts { update, .. }) => {
+                let rendered = update.rendered_pages;
+                for file in update.files {
+                    let path = file.path.clone();
+                    assert!(
+                        self.files.contains_key(&path),
+                        "an update of texts made a new file {path}"
+                    );
+                    self.files.insert(path, bytes_of(file.contents));
+                }
+                let pages = self.files.keys().filter(|p| p.ends_with(".html")).count();
+                (Ok(()), Path::Texts, rendered, pages)
+            }
+            Err(diagnostics) => (Err(errors(diagnostics)), Path::Failed, 0, 0),
+        }
+    }
+}
+
+/// Applies `edit`, rebuilds as `serve` does and from scratch, and compares. Returns how the
+/// rebuild was made and how many pages it rendered again of how many.
 fn step(
     fixture: &Fixture,
-    cache: &mut BuildCache,
+    served: &mut Served,
     what: &str,
     edit: impl FnOnce(&Fixture) -> Vec<&'static str>,
-) -> (usize, usize) {
+) -> (Path, usize, usize) {
     let touched = edit(fixture);
-    // As `serve` does with the paths its watcher reports.
-    let touched: Vec<_> = touched.iter().map(|rel| fixture.path(rel)).collect();
-    cache.content.forget(&touched);
-    let incremental = render_site_with(fixture.root(), options(), cache);
-    let reuse = incremental
-        .as_ref()
-        .map_or((0, 0), |b| (b.rendered.reused_pages, b.rendered.pages));
-    let incremental = files(incremental);
+    let (result, path, rendered, pages) = served.rebuild(fixture, &touched);
     let full = files(render_site(fixture.root(), options()));
-    match (incremental, full) {
-        (Ok(incremental), Ok(full)) => {
-            let paths = |m: &BTreeMap<String, Vec<u8>>| m.keys().cloned().collect::<Vec<_>>();
+    match (result, full) {
+        (Ok(()), Ok(full)) => {
+            let paths = |m: &Files| m.keys().cloned().collect::<Vec<_>>();
             assert_eq!(
-                paths(&incremental),
+                paths(&served.files),
                 paths(&full),
                 "after {what}: different files"
             );
             for (path, bytes) in &full {
                 assert!(
-                    incremental[path] == *bytes,
+                    served.files[path] == *bytes,
                     "after {what}: {path} differs from a full build"
                 );
             }
         }
         (Err(a), Err(b)) => assert_eq!(a, b, "after {what}: different errors"),
         (a, b) => panic!(
-            "after {what}: incremental {:?} but full {:?}",
-            a.map(|_| "ok"),
+            "after {what}: incremental {a:?} but full {:?}",
             b.map(|_| "ok")
         ),
     }
-    reuse
+    (path, rendered, pages)
 }
 
 #[test]
 fn incremental_rebuilds_equal_full_builds() {
     let f = Fixture::small();
-    let mut cache = BuildCache::default();
-    step(&f, &mut cache, "the first build", |_| vec![]);
-    let (reused, pages) = step(&f, &mut cache, "nothing", |_| vec![]);
-    assert_eq!(reused, pages, "an unchanged site renders no page again");
-    let (reused, pages) = step(&f, &mut cache, "editing a body", |f| {
+    let mut served = Served::new();
+    step(&f, &mut served, "the first build", |_| vec![]);
+    let (_, rendered, _) = step(&f, &mut served, "nothing", |_| vec![]);
+    assert_eq!(rendered, 0, "an unchanged site renders no page again");
+    let (path, rendered, pages) = step(&f, &mut served, "editing a body", |f| {
         f.write(
             "content/news/later.en.md",
             "---\ntitle: Later news\ndate: 2024-05-01\n---\nA new body.\n",
@@ -103,65 +162,172 @@ fn incremental_rebuilds_equal_full_builds() {
         vec!["content/news/later.en.md"]
     });
     // The item, its fallback pages in es and ca, the news lists and home pages that show its
-    // summary, the feeds: a few pages, not the site.
-    assert!(
-        reused > 0 && pages - reused <= 12,
-        "{} of {pages} pages rendered again",
-        pages - reused
+    // summary: a few pages, not the site.
+    assert_eq!(
+        path,
+        Path::Texts,
+        "an edit of a body re-renders what shows it"
     );
-    step(&f, &mut cache, "renaming a partner", |f| {
+    assert!(
+        rendered > 0 && rendered <= 12,
+        "{rendered} of {pages} pages rendered again"
+    );
+    let (path, ..) = step(&f, &mut served, "editing text after the summary", |f| {
+        f.write("content/news/results.en.md", "---\ntitle: First results\ndate: 2024-03-01\npartners: [citeve]\ntags: [textile]\n---\nIntro.\n\n<!-- more -->\n\nMore details.\n");
+        vec!["content/news/results.en.md"]
+    });
+    assert_eq!(path, Path::Texts);
+    let (path, ..) = step(&f, &mut served, "editing a partner's body", |f| {
+        f.write(
+            "content/partners/aeiti.en.md",
+            "---\ntitle: AEITI Textile Cluster\ncountry: ES\nrole: coordinator\n---\nThe cluster of Terrassa.\n",
+        );
+        vec!["content/partners/aeiti.en.md"]
+    });
+    assert_eq!(path, Path::Texts);
+    let (path, ..) = step(&f, &mut served, "editing a meeting's body", |f| {
+        f.write(
+            "content/meetings/assembly.en.md",
+            "---\ntitle: General assembly\ndate: \"2099-06-01 10:00\"\ntimezone: Europe/Madrid\nlocation: Prato, Italy\npartners: [aeiti]\n---\nAgenda and minutes.\n",
+        );
+        vec!["content/meetings/assembly.en.md"]
+    });
+    assert_eq!(path, Path::Texts);
+    let (path, ..) = step(
+        &f,
+        &mut served,
+        "recording what a translation was made from",
+        |f| {
+            let (loaded, _) = herald::load::load_site(f.root());
+            let source = loaded
+                .unwrap()
+                .content
+                .iter()
+                .find(|file| file.path.ends_with("kick-off.en.md"))
+                .map(|file| herald::workflow::digest::translation_digest(file))
+                .unwrap();
+            f.write(
+            "content/news/kick-off.es.md",
+            &format!("---\ntitle: Arranque en Terrassa\nslug: arranque\ndate: 2024-01-15\npartners: [aeiti]\ntags: [reuniones]\ntranslated_from:\n  lang: en\n  digest: {source}\n---\nEl proyecto empezó.\n\nVer [resultados](@/news/results.md).\n"),
+        );
+            vec!["content/news/kick-off.es.md"]
+        },
+    );
+    assert_eq!(
+        path,
+        Path::Whole,
+        "a front matter edit needs the whole site"
+    );
+    let translation = "es/news/arranque/index.html";
+    let before = served.files[translation].clone();
+    let (path, ..) = step(
+        &f,
+        &mut served,
+        "editing the source of a translation",
+        |f| {
+            f.write("content/news/kick-off.en.md", "---\ntitle: Kick-off in Terrassa\ndate: 2024-01-15\npartners: [aeiti, citeve]\ntags: [meetings, textile]\n---\nThe project started in March.\n\nSecond paragraph with [a link](@/news/results.md).\n\n## Next steps\n\nMore.\n");
+            vec!["content/news/kick-off.en.md"]
+        },
+    );
+    assert_eq!(path, Path::Texts);
+    assert_ne!(
+        served.files[translation], before,
+        "the translation now says that it may be out of date"
+    );
+    let (path, ..) = step(&f, &mut served, "editing two bodies at once", |f| {
+        f.write(
+            "content/pages/about.en.md",
+            "---\ntitle: About\n---\nAbout the project, again.\n",
+        );
+        f.write(
+            "content/pages/about.es.md",
+            "---\ntitle: Acerca de\nslug: acerca\n---\nSobre el proyecto, otra vez.\n",
+        );
+        vec!["content/pages/about.en.md", "content/pages/about.es.md"]
+    });
+    assert_eq!(path, Path::Texts);
+    let (path, ..) = step(&f, &mut served, "a save that changed nothing", |_| {
+        vec!["content/pages/about.en.md"]
+    });
+    assert_eq!(path, Path::Texts);
+    let (path, ..) = step(&f, &mut served, "a broken link in a body", |f| {
+        f.write(
+            "content/pages/about.en.md",
+            "---\ntitle: About\n---\nSee [the plan](@/pages/plan.md).\n",
+        );
+        vec!["content/pages/about.en.md"]
+    });
+    assert_eq!(path, Path::Failed);
+    let (path, ..) = step(&f, &mut served, "mending the link", |f| {
+        f.write(
+            "content/pages/about.en.md",
+            "---\ntitle: About\n---\nSee [the news](@/news/results.md).\n",
+        );
+        vec!["content/pages/about.en.md"]
+    });
+    assert_eq!(
+        path,
+        Path::Whole,
+        "after a failed build, the next one is whole"
+    );
+    step(&f, &mut served, "renaming a partner", |f| {
         f.write(
             "content/partners/citeve.en.md",
             "---\ntitle: CITEVE Technology Centre\ncountry: PT\n---\nA technology centre.\n",
         );
         vec!["content/partners/citeve.en.md"]
     });
-    step(&f, &mut cache, "changing a date (list order)", |f| {
+    step(&f, &mut served, "changing a date (list order)", |f| {
         f.write("content/news/results.en.md", "---\ntitle: First results\ndate: 2023-03-01\npartners: [citeve]\ntags: [textile]\n---\nIntro.\n\n<!-- more -->\n\nDetails.\n");
         vec!["content/news/results.en.md"]
     });
-    step(&f, &mut cache, "adding a news item", |f| {
+    step(&f, &mut served, "adding a news item", |f| {
         f.write("content/news/new.en.md", "---\ntitle: Brand new\ndate: 2024-06-01\ntags: [textile]\npartners: [aeiti]\n---\nSee [the kick-off](@/news/kick-off.md).\n");
         vec!["content/news/new.en.md"]
     });
-    step(&f, &mut cache, "translating it", |f| {
+    step(&f, &mut served, "translating it", |f| {
         f.write(
             "content/news/new.es.md",
             "---\ntitle: Muy nuevo\nslug: muy-nuevo\ndate: 2024-06-01\n---\nTexto.\n",
         );
         vec!["content/news/new.es.md"]
     });
-    step(&f, &mut cache, "changing a slug that others link to", |f| {
-        f.write("content/news/kick-off.en.md", "---\ntitle: Kick-off in Terrassa\nslug: start\ndate: 2024-01-15\npartners: [aeiti, citeve]\ntags: [meetings, textile]\n---\nThe project started.\n");
-        vec!["content/news/kick-off.en.md"]
-    });
-    step(&f, &mut cache, "deleting an item", |f| {
+    step(
+        &f,
+        &mut served,
+        "changing a slug that others link to",
+        |f| {
+            f.write("content/news/kick-off.en.md", "---\ntitle: Kick-off in Terrassa\nslug: start\ndate: 2024-01-15\npartners: [aeiti, citeve]\ntags: [meetings, textile]\n---\nThe project started.\n");
+            vec!["content/news/kick-off.en.md"]
+        },
+    );
+    step(&f, &mut served, "deleting an item", |f| {
         f.remove("content/news/new.es.md");
         vec!["content/news/new.es.md"]
     });
-    step(&f, &mut cache, "breaking the YAML", |f| {
+    step(&f, &mut served, "breaking the YAML", |f| {
         f.write("content/news/later.en.md", "---\ntitle: [broken\n---\n");
         vec!["content/news/later.en.md"]
     });
-    step(&f, &mut cache, "fixing it", |f| {
+    step(&f, &mut served, "fixing it", |f| {
         f.write(
             "content/news/later.en.md",
             "---\ntitle: Later news, fixed\ndate: 2024-05-01\n---\nFixed.\n",
         );
         vec!["content/news/later.en.md"]
     });
-    step(&f, &mut cache, "overriding a template", |f| {
+    step(&f, &mut served, "overriding a template", |f| {
         f.write("templates/news.html", "{% extends \"base.html\" %}{% block content %}<h1 class=\"custom\">{{ item.title }}</h1>{{ item.content | safe }}{% endblock content %}");
         vec!["templates/news.html"]
     });
-    step(&f, &mut cache, "changing the configuration", |f| {
+    step(&f, &mut served, "changing the configuration", |f| {
         let config = f
             .read("site.yaml")
             .replace("pagination: 2", "pagination: 3");
         f.write("site.yaml", &config);
         vec!["site.yaml"]
     });
-    step(&f, &mut cache, "adding a static file", |f| {
+    step(&f, &mut served, "adding a static file", |f| {
         f.write("static/robots-extra.txt", "hello");
         vec!["static/robots-extra.txt"]
     });

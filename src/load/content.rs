@@ -100,6 +100,16 @@ impl ContentCache {
         }
     }
 
+    /// Records `file`, read from `path` just now, as the current version of that path.
+    pub fn update(&mut self, path: PathBuf, file: Arc<ContentFile>) {
+        let stamp = std::fs::metadata(&path)
+            .ok()
+            .map(|m| (m.modified().ok(), m.len()));
+        if let Some(stamp) = stamp {
+            self.files.insert(path, CachedFile { stamp, file });
+        }
+    }
+
     /// Forgets `paths`, so that they are read again even if their time stamps look the same.
     pub fn forget(&mut self, paths: &[PathBuf]) {
         for path in paths {
@@ -239,6 +249,26 @@ pub fn load_content(
         }
     }
     (files, assets)
+}
+
+/// `file` with the text its path holds now, when only the body changed: the text up to the
+/// end of the front matter is as it was, so everything read from the front matter is too.
+/// `None` when that is not so or the file cannot be read as text (a full load tells why).
+pub fn with_new_body(root: &Path, file: &ContentFile) -> Option<ContentFile> {
+    // A file without front matter is an error a full load reports.
+    if file.body_offset == 0 {
+        return None;
+    }
+    let bytes = std::fs::read(root.join(&file.path)).ok()?;
+    let text = decode_text(&bytes, &file.path).ok()?;
+    let front_matter = &file.source[..file.body_offset];
+    if text.get(..file.body_offset) != Some(front_matter) {
+        return None;
+    }
+    Some(ContentFile {
+        source: Arc::from(text),
+        ..file.clone()
+    })
 }
 
 fn read_content_file(

@@ -56,6 +56,10 @@ pub struct RenderCache {
     /// Output path → fingerprint and bytes of the page.
     pub pages: HashMap<String, (u64, Arc<Vec<u8>>)>,
     pub templates: Option<(u64, Arc<Templates>)>,
+    /// Whether to keep [`RenderCache::last`] (only `serve` re-renders edited texts alone).
+    pub keep_state: bool,
+    /// What the last render without errors worked out, for [`super::rerender_texts`].
+    pub last: Option<super::RenderState>,
     next_version: u64,
 }
 

@@ -33,44 +33,110 @@ pub fn render_calendars(
 ) -> Vec<OutputFile> {
     let mut files = Vec::new();
     for lang in 0..site.languages.len() {
-        let meetings: Vec<ItemId> = site.sections[lang]
-            .get(&Section::Meetings)
-            .map(|ids| {
-                ids.iter()
-                    .copied()
-                    .filter(|&id| site.items[id].fallback_of.is_none())
-                    .collect()
-            })
-            .unwrap_or_default();
-        let code = site.lang_code(lang);
-        let title = site
-            .loaded
-            .config
-            .config
-            .title
-            .get(code, site.lang_code(site.default_lang))
-            .unwrap_or_default();
-        let label = ui(lang, "section_meetings").unwrap_or_else(|| "Meetings".into());
-        let online = ui(lang, "online").unwrap_or_else(|| "Online".into());
-        let name = format!("{title}: {label}");
-        let writer = CalendarWriter {
-            site,
-            markdown,
-            online: &online,
-        };
-        files.push(OutputFile {
-            path: super::output_path(site, &language_calendar_url(site, lang)),
-            contents: OutputContents::text(writer.calendar(&name, &meetings)),
-        });
-        for &id in &meetings {
-            let name = format!("{title}: {}", site.file(id).front_matter.title);
-            files.push(OutputFile {
-                path: super::output_path(site, &meeting_calendar_url(site, id)),
-                contents: OutputContents::text(writer.calendar(&name, &[id])),
-            });
-        }
+        let meetings = published_meetings(site, lang);
+        files.push(render_language_calendar(
+            site, markdown, ui, lang, &meetings,
+        ));
+        files.extend(
+            meetings
+                .iter()
+                .map(|&id| render_meeting_calendar(site, markdown, ui, id)),
+        );
     }
     files
+}
+
+/// Re-renders the calendars that show `meetings` (whose summaries changed): each one's own
+/// file and the calendar of its language.
+pub fn render_calendars_of(
+    site: &ResolvedSite,
+    markdown: &[RenderedMarkdown],
+    ui: &dyn Fn(LangId, &str) -> Option<String>,
+    meetings: &[ItemId],
+) -> Vec<OutputFile> {
+    let mut languages: Vec<LangId> = meetings.iter().map(|&id| site.items[id].lang).collect();
+    languages.sort_unstable();
+    languages.dedup();
+    let mut files: Vec<OutputFile> = languages
+        .into_iter()
+        .map(|lang| {
+            render_language_calendar(site, markdown, ui, lang, &published_meetings(site, lang))
+        })
+        .collect();
+    files.extend(
+        meetings
+            .iter()
+            .filter(|&&id| site.items[id].fallback_of.is_none())
+            .map(|&id| render_meeting_calendar(site, markdown, ui, id)),
+    );
+    files
+}
+
+/// The meetings of `lang` that calendars show: not fallback pages.
+fn published_meetings(site: &ResolvedSite, lang: LangId) -> Vec<ItemId> {
+    site.sections[lang]
+        .get(&Section::Meetings)
+        .map(|ids| {
+            ids.iter()
+                .copied()
+                .filter(|&id| site.items[id].fallback_of.is_none())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn site_title(site: &ResolvedSite, lang: LangId) -> &str {
+    site.loaded
+        .config
+        .config
+        .title
+        .get(site.lang_code(lang), site.lang_code(site.default_lang))
+        .unwrap_or_default()
+}
+
+fn render_language_calendar(
+    site: &ResolvedSite,
+    markdown: &[RenderedMarkdown],
+    ui: &dyn Fn(LangId, &str) -> Option<String>,
+    lang: LangId,
+    meetings: &[ItemId],
+) -> OutputFile {
+    let label = ui(lang, "section_meetings").unwrap_or_else(|| "Meetings".into());
+    let online = ui(lang, "online").unwrap_or_else(|| "Online".into());
+    let name = format!("{}: {label}", site_title(site, lang));
+    let writer = CalendarWriter {
+        site,
+        markdown,
+        online: &online,
+    };
+    OutputFile {
+        path: super::output_path(site, &language_calendar_url(site, lang)),
+        contents: OutputContents::text(writer.calendar(&name, meetings)),
+    }
+}
+
+fn render_meeting_calendar(
+    site: &ResolvedSite,
+    markdown: &[RenderedMarkdown],
+    ui: &dyn Fn(LangId, &str) -> Option<String>,
+    id: ItemId,
+) -> OutputFile {
+    let lang = site.items[id].lang;
+    let online = ui(lang, "online").unwrap_or_else(|| "Online".into());
+    let writer = CalendarWriter {
+        site,
+        markdown,
+        online: &online,
+    };
+    let name = format!(
+        "{}: {}",
+        site_title(site, lang),
+        site.file(id).front_matter.title
+    );
+    OutputFile {
+        path: super::output_path(site, &meeting_calendar_url(site, id)),
+        contents: OutputContents::text(writer.calendar(&name, &[id])),
+    }
 }
 
 struct CalendarWriter<'a> {

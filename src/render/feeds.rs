@@ -19,6 +19,22 @@ pub fn feed_url(site: &ResolvedSite, lang: LangId, section: Option<Section>) -> 
     }
 }
 
+/// Whether any feed shows `id`: feeds take the newest `feed_limit` items of each section
+/// (the language's feed, the newest of those).
+pub fn shows_item(site: &ResolvedSite, id: ItemId) -> bool {
+    let item = &site.items[id];
+    item.fallback_of.is_none()
+        && FEED_SECTIONS.contains(&item.section)
+        && site.sections[item.lang]
+            .get(&item.section)
+            .is_some_and(|ids| {
+                ids.iter()
+                    .filter(|&&other| site.items[other].fallback_of.is_none())
+                    .take(site.loaded.config.config.feed_limit)
+                    .any(|&other| other == id)
+            })
+}
+
 pub fn render_feeds(
     site: &ResolvedSite,
     markdown: &[RenderedMarkdown],

@@ -8,6 +8,7 @@ pub mod cache;
 mod calendar;
 pub mod dates;
 mod feeds;
+mod incremental;
 pub mod markdown;
 mod search;
 pub mod shortcodes;
@@ -25,6 +26,7 @@ use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::load::{Section, StaticSource};
 use crate::resolve::{ItemId, LangId, ResolvedSite};
 use cache::{CachedMarkdown, ItemKey, RenderCache};
+pub use incremental::{RenderState, RenderedUpdate, rerender_texts};
 pub use markdown::{RenderedMarkdown, render_item_markdown};
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -234,13 +236,7 @@ pub fn render_site_with(
     // What templates say of a translation ("may be out of date"): the same as `herald status`.
     let status = crate::workflow::translation_status(&site.loaded);
     let translation_states: Vec<&'static str> = (0..site.items.len())
-        .map(
-            |id| match status.state_of_file(site.items[site.text_of(id)].file) {
-                Some(crate::workflow::TranslationState::Stale) => "stale",
-                Some(crate::workflow::TranslationState::Orphan) => "orphan",
-                _ => "ok",
-            },
-        )
+        .map(|id| translation_state(site, &status, id))
         .collect();
     let values = SiteValues::build(
         site,
@@ -273,6 +269,7 @@ pub fn render_site_with(
     templates.set_items(site, &values.refs);
     // `get_item` can show any item on any page: then no page can be trusted to be unchanged.
     let no_pages = HashMap::new();
+    let common = common_fingerprints(site, theme_fingerprint);
     let renderer = PageRenderer {
         site,
         values: &values,
@@ -284,15 +281,16 @@ pub fn render_site_with(
         } else {
             &cache.pages
         },
-        common: common_fingerprints(site, theme_fingerprint),
+        common: &common,
     };
     timer.lap("render: templates");
     let timer = crate::timings::Timer::start();
-    let pages = renderer.pages();
-    let results: Vec<Result<(OutputFile, u64), Diagnostic>> = pages
+    let page_list = renderer.pages();
+    let results: Vec<Result<RenderedPage, Diagnostic>> = page_list
         .par_iter()
         .map(|&page| renderer.render(page))
         .collect();
+    let mut page_deps = Vec::with_capacity(if cache.keep_state { results.len() } else { 0 });
     let mut files = Vec::with_capacity(results.len() + site.loaded.theme.static_files.len());
     let mut rendered_pages = HashMap::with_capacity(results.len());
     let mut reused_pages = 0;
@@ -302,7 +300,14 @@ pub fn render_site_with(
     let mut failed_pages = 0;
     for result in results {
         match result {
-            Ok((file, fingerprint)) => {
+            Ok(RenderedPage {
+                file,
+                fingerprint,
+                deps,
+            }) => {
+                if cache.keep_state {
+                    page_deps.push(deps);
+                }
                 if let OutputContents::Bytes(bytes) = &file.contents {
                     if renderer
                         .previous
@@ -364,12 +369,36 @@ pub fn render_site_with(
     files.extend(search);
     files.extend(static_files(site));
     timer.lap("render: other outputs");
+    cache.last = None;
+    if cache.keep_state && failed_pages == 0 && !diagnostics.has_errors() {
+        cache.last = Some(incremental::RenderState::new(
+            site,
+            incremental::RenderedParts {
+                markdown,
+                markdown_versions,
+                status,
+                translation_states,
+                values,
+                templates,
+                common,
+                pages: page_list,
+                page_deps,
+            },
+        ));
+    }
     RenderedSite {
         files,
         pages,
         reused_pages,
         failed_pages,
     }
+}
+
+/// A page as rendered: its file, its fingerprint, and the items it shows.
+struct RenderedPage {
+    file: OutputFile,
+    fingerprint: u64,
+    deps: Vec<ItemId>,
 }
 
 struct PageRenderer<'a> {
@@ -381,7 +410,7 @@ struct PageRenderer<'a> {
     /// The pages of the previous build, by output path, with their fingerprints.
     previous: &'a HashMap<String, (u64, Arc<Vec<u8>>)>,
     /// Per language: everything every page of that language depends on.
-    common: Vec<u64>,
+    common: &'a [u64],
 }
 
 /// Renders the Markdown of every item whose text or link targets changed since the build that
@@ -436,6 +465,19 @@ fn render_all_markdown(
     let live: std::collections::HashSet<&ItemKey> = keys.iter().collect();
     cache.markdown.retain(|key, _| live.contains(key));
     versions
+}
+
+/// What templates are told of an item's translation: `ok`, `stale` or `orphan`.
+fn translation_state(
+    site: &ResolvedSite,
+    status: &crate::workflow::TranslationMatrix,
+    id: ItemId,
+) -> &'static str {
+    match status.state_of_file(site.items[site.text_of(id)].file) {
+        Some(crate::workflow::TranslationState::Stale) => "stale",
+        Some(crate::workflow::TranslationState::Orphan) => "orphan",
+        _ => "ok",
+    }
 }
 
 /// Everything the compiled templates depend on: their text, the UI strings, the configuration.
@@ -525,8 +567,7 @@ impl PageRenderer<'_> {
     }
 
     /// Renders `page`, or hands on the previous build's bytes when nothing it shows changed.
-    /// Returns the file and its fingerprint.
-    fn render(&self, page: Page) -> Result<(OutputFile, u64), Diagnostic> {
+    fn render(&self, page: Page) -> Result<RenderedPage, Diagnostic> {
         let site = self.site;
         let mut ctx = Context::new();
         let frame = self.frame(page, &mut ctx);
@@ -552,13 +593,14 @@ impl PageRenderer<'_> {
         if let Some((previous, bytes)) = self.previous.get(&path)
             && *previous == fingerprint
         {
-            return Ok((
-                OutputFile {
+            return Ok(RenderedPage {
+                file: OutputFile {
                     path,
                     contents: OutputContents::Bytes(bytes.clone()),
                 },
                 fingerprint,
-            ));
+                deps: frame.deps,
+            });
         }
         self.insert_page_values(page, &mut ctx);
         self.insert_common(&mut ctx, &frame);
@@ -567,13 +609,14 @@ impl PageRenderer<'_> {
             _ => frame.url.clone(),
         };
         let html = self.templates.render(&template, &ctx, &what)?;
-        Ok((
-            OutputFile {
+        Ok(RenderedPage {
+            file: OutputFile {
                 path,
                 contents: OutputContents::Bytes(Arc::new(html)),
             },
             fingerprint,
-        ))
+            deps: frame.deps,
+        })
     }
 
     /// Everything the page shows, as one number: its frame, the fingerprints of the items it

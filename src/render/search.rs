@@ -34,28 +34,35 @@ pub fn render_search_indexes(
     markdown: &[RenderedMarkdown],
 ) -> Vec<OutputFile> {
     (0..site.languages.len())
-        .map(|lang| {
-            let entries: Vec<SearchEntry> = site
-                .items
-                .iter()
-                .enumerate()
-                .filter(|(_, item)| item.lang == lang && item.fallback_of.is_none())
-                .map(|(id, item)| SearchEntry {
-                    t: &site.file(id).front_matter.title,
-                    u: &item.url,
-                    s: &markdown[id].summary_text,
-                    d: item
-                        .date
-                        .map(|d| d.day.format("%Y-%m-%d").to_string())
-                        .unwrap_or_default(),
-                    k: item.section.folder(),
-                })
-                .collect();
-            let json = serde_json::to_vec(&entries).unwrap_or_else(|_| b"[]".to_vec());
-            OutputFile {
-                path: super::output_path(site, &search_index_url(site, lang)),
-                contents: OutputContents::Bytes(std::sync::Arc::new(json)),
-            }
-        })
+        .map(|lang| render_search_index(site, markdown, lang))
         .collect()
+}
+
+/// The search index of `lang`.
+pub fn render_search_index(
+    site: &ResolvedSite,
+    markdown: &[RenderedMarkdown],
+    lang: LangId,
+) -> OutputFile {
+    let entries: Vec<SearchEntry> = site
+        .items
+        .iter()
+        .enumerate()
+        .filter(|(_, item)| item.lang == lang && item.fallback_of.is_none())
+        .map(|(id, item)| SearchEntry {
+            t: &site.file(id).front_matter.title,
+            u: &item.url,
+            s: &markdown[id].summary_text,
+            d: item
+                .date
+                .map(|d| d.day.format("%Y-%m-%d").to_string())
+                .unwrap_or_default(),
+            k: item.section.folder(),
+        })
+        .collect();
+    let json = serde_json::to_vec(&entries).unwrap_or_else(|_| b"[]".to_vec());
+    OutputFile {
+        path: super::output_path(site, &search_index_url(site, lang)),
+        contents: OutputContents::Bytes(std::sync::Arc::new(json)),
+    }
 }

@@ -39,8 +39,20 @@ pub fn opt_str(value: Option<&str>) -> Value {
     value.map_or_else(Value::none, Value::from)
 }
 
+/// Per item, what its values are built from besides the site graph.
+#[derive(Clone, Copy)]
+pub struct ItemTexts<'a> {
+    pub markdown: &'a [RenderedMarkdown],
+    pub markdown_versions: &'a [u64],
+    pub translation_states: &'a [&'static str],
+}
+
 /// Everything precomputed for the templates.
 pub struct SiteValues {
+    /// Per item: a fingerprint of what its base reference is made of.
+    pub base_fingerprints: Vec<u64>,
+    /// Per item: the fields of the item itself, which other items' references list.
+    pub base_refs: Vec<Value>,
     /// Per item: a fingerprint of everything in its reference, for page fingerprints.
     pub full_fingerprints: Vec<u64>,
     /// Per item: the reference lists show (base fields plus partners, related items and
@@ -108,11 +120,68 @@ impl SiteValues {
             .map(|lang| site_value(site, lang, &language_list))
             .collect();
         SiteValues {
+            base_fingerprints,
+            base_refs,
             refs,
             full_fingerprints,
             site: site_values,
             languages,
         }
+    }
+
+    /// Builds again the values of `candidates` (items whose text or translation state changed)
+    /// and of the items whose references list them (`listed_by`, from [`listed_by`]), keeping
+    /// every other value. Returns the items whose full reference changed.
+    pub fn update(
+        &mut self,
+        site: &ResolvedSite,
+        texts: ItemTexts<'_>,
+        candidates: &[ItemId],
+        listed_by: &[Vec<ItemId>],
+        cache: &mut RenderCache,
+    ) -> Vec<ItemId> {
+        let ItemTexts {
+            markdown,
+            markdown_versions,
+            translation_states,
+        } = texts;
+        let mut base_changed = Vec::new();
+        for &id in candidates {
+            let fingerprint =
+                base_fingerprint(site, id, markdown_versions[id], translation_states[id]);
+            if fingerprint != self.base_fingerprints[id] {
+                self.base_fingerprints[id] = fingerprint;
+                let value = base_ref(site, id, &markdown[id], translation_states[id]);
+                // A fingerprint changes with every new text; the value only when what it
+                // shows does (an edit below the summary leaves it as it was).
+                if value != self.base_refs[id] {
+                    self.base_refs[id] = value;
+                    base_changed.push(id);
+                }
+                cache_refs(cache, site, id, self);
+            }
+        }
+        base_changed.sort_unstable();
+        let mut to_check: Vec<ItemId> = base_changed
+            .iter()
+            .flat_map(|&id| std::iter::once(id).chain(listed_by[id].iter().copied()))
+            .collect();
+        to_check.sort_unstable();
+        to_check.dedup();
+        let mut changed = Vec::new();
+        for id in to_check {
+            let fingerprint = full_fingerprint(site, id, &self.base_fingerprints);
+            if fingerprint != self.full_fingerprints[id] {
+                self.full_fingerprints[id] = fingerprint;
+                let value = full_ref(site, id, &self.base_refs);
+                if value != self.refs[id] {
+                    self.refs[id] = value;
+                    changed.push(id);
+                }
+                cache_refs(cache, site, id, self);
+            }
+        }
+        changed
     }
 
     pub fn refs_of(&self, ids: &[ItemId]) -> Value {
@@ -122,6 +191,19 @@ impl SiteValues {
                 .collect::<Vec<_>>(),
         )
     }
+}
+
+/// Records the values of `id` in `cache`, for the next full build.
+fn cache_refs(cache: &mut RenderCache, site: &ResolvedSite, id: ItemId, values: &SiteValues) {
+    cache.refs.insert(
+        ItemKey::of(site, id),
+        CachedRefs {
+            base_fingerprint: values.base_fingerprints[id],
+            base: values.base_refs[id].clone(),
+            full_fingerprint: values.full_fingerprints[id],
+            full: values.refs[id].clone(),
+        },
+    );
 }
 
 fn language_value(site: &ResolvedSite, lang: LangId) -> Value {
@@ -388,6 +470,28 @@ fn base_fingerprint(
             .hash(&mut h);
     }
     h.finish()
+}
+
+/// Per item: the items whose full reference lists its base reference (the news and meetings
+/// that name a partner, the partner that shows its related items), so that a change of one
+/// item's fields reaches the references that show them.
+pub fn listed_by(site: &ResolvedSite) -> Vec<Vec<ItemId>> {
+    let mut listed_by = vec![Vec::new(); site.items.len()];
+    for (id, item) in site.items.iter().enumerate() {
+        for partner in item
+            .partners
+            .iter()
+            .filter_map(|&g| site.page_in(g, item.lang))
+        {
+            listed_by[partner].push(id);
+        }
+    }
+    for (&id, related) in &site.related {
+        for &r in related {
+            listed_by[r].push(id);
+        }
+    }
+    listed_by
 }
 
 /// Everything `full_ref` adds: the items it lists and the translations.

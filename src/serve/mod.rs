@@ -57,8 +57,8 @@ pub fn serve(root: &Path, options: ServeOptions) -> Result<(), String> {
     };
 
     let preview = Preview::new();
-    let mut cache = crate::BuildCache::default();
-    match preview.rebuild(&root, &build_options, &mut cache, false) {
+    let mut cache = crate::BuildCache::for_serve();
+    match preview.rebuild(&root, &build_options, &mut cache, &[], false) {
         (PreviewEvent::BuildError { message }, _) => eprint!("{message}"),
         (_, elapsed) => eprintln!("built the preview in {} ms", elapsed.as_millis()),
     }
@@ -76,12 +76,15 @@ pub fn serve(root: &Path, options: ServeOptions) -> Result<(), String> {
                 continue;
             };
             watcher.watch_new_dirs();
-            // Time stamps can miss an edit made within their resolution: forget what changed.
-            cache.content.forget(&change.paths);
             let mut options = build_options.clone();
             options.now = chrono::Utc::now();
-            let (event, elapsed) =
-                watch_preview.rebuild(&watch_root, &options, &mut cache, change.touched_static);
+            let (event, elapsed) = watch_preview.rebuild(
+                &watch_root,
+                &options,
+                &mut cache,
+                &change.paths,
+                change.touched_static,
+            );
             match event {
                 PreviewEvent::Reload { changed, .. } => {
                     let what = match changed.as_slice() {

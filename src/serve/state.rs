@@ -2,14 +2,15 @@
 //! events that tell open pages what changed.
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
 use tokio::sync::broadcast;
 
 use crate::diagnostics::Diagnostics;
-use crate::render::{OutputContents, RenderedSite};
+use crate::rebuild::Rebuilt;
+use crate::render::{OutputContents, OutputFile, RenderedSite};
 use crate::{BuildCache, BuildOptions, RenderedBuild};
 
 /// What open pages are told after a rebuild.
@@ -47,24 +48,32 @@ impl Preview {
         }
     }
 
-    /// Rebuilds the site and swaps it in; on failure keeps the last good site and records the
-    /// error. Returns what happened, which is also broadcast to open pages.
+    /// Rebuilds the site after `changed` (absolute paths; none for the first build) and swaps
+    /// it in; on failure keeps the last good site and records the error. Returns what
+    /// happened, which is also broadcast to open pages.
     pub fn rebuild(
         &self,
         root: &Path,
         options: &BuildOptions,
         cache: &mut BuildCache,
+        changed: &[PathBuf],
         touched_static: bool,
     ) -> (PreviewEvent, std::time::Duration) {
         let started = Instant::now();
-        let result = crate::render_site_with(root, options.clone(), cache);
+        let result = crate::rebuild::rebuild_site(root, options.clone(), cache, changed);
         let elapsed = started.elapsed();
         let event = match result {
-            Ok(RenderedBuild { rendered, warnings }) => {
+            Ok(Rebuilt::Whole(RenderedBuild { rendered, warnings })) => {
                 if !warnings.is_empty() {
                     eprint!("{}", plain_report(&warnings));
                 }
                 self.swap_in(rendered, touched_static)
+            }
+            Ok(Rebuilt::Texts { update, warnings }) => {
+                if !warnings.is_empty() {
+                    eprint!("{}", plain_report(&warnings));
+                }
+                self.apply(update.files)
             }
             Err(diagnostics) => {
                 let message = plain_report(&diagnostics);
@@ -76,6 +85,29 @@ impl Preview {
         };
         let _ = self.events.send(event.clone());
         (event, elapsed)
+    }
+
+    /// Replaces the files of `files`, keeping every other file.
+    fn apply(&self, files: Vec<OutputFile>) -> PreviewEvent {
+        let mut site = match self.site.write() {
+            Ok(site) => site,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let mut changed = Vec::new();
+        for file in files {
+            let same = match (site.files.get(&file.path), &file.contents) {
+                (Some(OutputContents::Bytes(old)), OutputContents::Bytes(new)) => old == new,
+                _ => false,
+            };
+            if !same {
+                changed.push(file.path.clone());
+                site.files.insert(file.path, file.contents);
+            }
+        }
+        changed.sort();
+        site.error = None;
+        let css_only = !changed.is_empty() && changed.iter().all(|p| p.ends_with(".css"));
+        PreviewEvent::Reload { changed, css_only }
     }
 
     fn swap_in(&self, rendered: RenderedSite, touched_static: bool) -> PreviewEvent {

@@ -157,6 +157,55 @@ pub fn translation_group_key(file: &ContentFile) -> String {
     }
 }
 
+/// The state of the file of `members[column]`, given the files of its item per language.
+fn cell_state(
+    site: &LoadedSite,
+    languages: &[String],
+    members: &[Option<usize>],
+    column: usize,
+) -> TranslationState {
+    let Some(index) = members[column] else {
+        return TranslationState::Missing;
+    };
+    let Some(record) = site.content[index].front_matter.translated_from.as_ref() else {
+        return TranslationState::Ok;
+    };
+    let source = languages
+        .iter()
+        .position(|l| *l == record.lang)
+        .filter(|&c| c != column)
+        .and_then(|c| members[c]);
+    match source {
+        None => TranslationState::Orphan,
+        Some(source) if translation_digest(&site.content[source]) == record.digest => {
+            TranslationState::Ok
+        }
+        Some(_) => TranslationState::Stale,
+    }
+}
+
+impl TranslationMatrix {
+    /// Works out again the states of the row of `file`, after the text of that file changed
+    /// (its front matter, and so its place in the matrix, did not). Returns the files whose
+    /// state changed.
+    pub fn refresh_row_of(&mut self, site: &LoadedSite, file: usize) -> Vec<usize> {
+        let Some((row, _)) = self.cell_of_file.get(file).copied().flatten() else {
+            return Vec::new();
+        };
+        let members: Vec<Option<usize>> = self.rows[row].cells.iter().map(|c| c.file).collect();
+        let mut changed = Vec::new();
+        for column in 0..members.len() {
+            let state = cell_state(site, &self.languages, &members, column);
+            let cell = &mut self.rows[row].cells[column];
+            if cell.state != state {
+                cell.state = state;
+                changed.extend(cell.file);
+            }
+        }
+        changed
+    }
+}
+
 /// The translation matrix of `site`.
 pub fn translation_status(site: &LoadedSite) -> TranslationMatrix {
     let languages: Vec<String> = site.config.config.languages.keys().cloned().collect();
@@ -193,25 +242,7 @@ pub fn translation_status(site: &LoadedSite) -> TranslationMatrix {
                 cell_of_file[index] = Some((row, column));
                 let file = &site.content[index];
                 let recorded = file.front_matter.translated_from.as_ref();
-                let state = match recorded {
-                    None => TranslationState::Ok,
-                    Some(record) => {
-                        let source = languages
-                            .iter()
-                            .position(|l| *l == record.lang)
-                            .filter(|&c| c != column)
-                            .and_then(|c| members[c]);
-                        match source {
-                            None => TranslationState::Orphan,
-                            Some(source)
-                                if translation_digest(&site.content[source]) == record.digest =>
-                            {
-                                TranslationState::Ok
-                            }
-                            Some(_) => TranslationState::Stale,
-                        }
-                    }
-                };
+                let state = cell_state(site, &languages, &members, column);
                 TranslationCell {
                     state,
                     file: Some(index),

@@ -1,0 +1,98 @@
+//! The rebuilds of `serve`: after an edit of item texts only, re-render what shows them
+//! (`render::rerender_texts`); after anything else, a full build that reuses what did not
+//! change (`render_site_with`). Both give what a fresh `herald build` gives.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::diagnostics::Diagnostics;
+use crate::render::{self, RenderedUpdate};
+use crate::resolve::ResolvedSite;
+use crate::{BuildCache, BuildOptions, LastSite, RenderedBuild, render_site_with};
+
+/// What a rebuild made.
+pub enum Rebuilt {
+    /// The whole site.
+    Whole(RenderedBuild),
+    /// The outputs an edit of texts may have changed; every other output is as it was.
+    Texts {
+        update: RenderedUpdate,
+        warnings: Diagnostics,
+    },
+}
+
+/// Rebuilds the site in `root` after the files `changed` (absolute paths, as a watcher reports
+/// them) changed on disk. `cache` must come from [`BuildCache::for_serve`] and every earlier
+/// rebuild of this site.
+pub fn rebuild_site(
+    root: &Path,
+    options: BuildOptions,
+    cache: &mut BuildCache,
+    changed: &[PathBuf],
+) -> Result<Rebuilt, Diagnostics> {
+    // Time stamps can miss an edit made within their resolution: what changed is read again.
+    cache.content.forget(changed);
+    if let Some(rebuilt) = rebuild_texts(root, &options, cache, changed) {
+        return Ok(rebuilt);
+    }
+    cache.render.last = None;
+    cache.last_site = None;
+    render_site_with(root, options, cache).map(Rebuilt::Whole)
+}
+
+/// The rebuild of an edit of texts, or `None` when the change is anything else.
+fn rebuild_texts(
+    root: &Path,
+    options: &BuildOptions,
+    cache: &mut BuildCache,
+    changed: &[PathBuf],
+) -> Option<Rebuilt> {
+    let LastSite { site, file_index } = cache.last_site.as_mut()?;
+    let timer = crate::timings::Timer::start();
+    if !same_moment(site, options) {
+        return None;
+    }
+    let mut edited = Vec::new();
+    let mut files = Vec::new();
+    for path in changed {
+        let relative = path.strip_prefix(root).ok()?;
+        let &index = file_index.get(relative)?;
+        let old = &site.loaded.content[index];
+        let new = crate::load::with_new_body(root, old)?;
+        if new.source != old.source {
+            edited.push(index);
+            files.push((path.clone(), index, Arc::new(new)));
+        }
+    }
+    for (_, index, new) in &files {
+        site.loaded.content[*index] = new.clone();
+    }
+    timer.lap("texts: read");
+    // From here on, `None` is followed by a full build, which drops this site.
+    let mut warnings = Diagnostics::new();
+    let update = render::rerender_texts(site, &mut cache.render, &edited, &mut warnings)?;
+    for (path, _, file) in files {
+        cache.content.update(path, file);
+    }
+    Some(Rebuilt::Texts { update, warnings })
+}
+
+/// Whether resolving at `options.now` would decide what the site was resolved with: no news
+/// item became past and no meeting ended since.
+fn same_moment(site: &ResolvedSite, options: &BuildOptions) -> bool {
+    // Without `future`, news dated later are no items at all: nothing to compare them with.
+    options.future
+        && site.options.future
+        && site.options.drafts == options.drafts
+        && site.options.base_url == options.base_url
+        && site.items.iter().all(|item| {
+            let future = item.section == crate::load::Section::News
+                && item.date.is_some_and(|d| d.is_after(options.now));
+            let upcoming = item.section == crate::load::Section::Meetings
+                && item
+                    .end_date
+                    .or(item.date)
+                    .is_some_and(|d| d.not_over(options.now));
+            future == item.future && upcoming == item.upcoming
+        })
+}

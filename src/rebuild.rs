@@ -1,13 +1,14 @@
-//! The rebuilds of `serve`: after an edit of item texts only, re-render what shows them
-//! (`render::rerender_texts`); after anything else, a full build that reuses what did not
-//! change (`render_site_with`). Both give what a fresh `herald build` gives.
+//! The rebuilds of `serve`: after an edit of item texts only (bodies, and front matter keys
+//! whose values pages show, such as a news item's title or a meeting's location), re-render
+//! what shows them (`render::rerender_texts`); after anything else, a full build that reuses
+//! what did not change (`render_site_with`). Both give what a fresh `herald build` gives.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::diagnostics::Diagnostics;
-use crate::render::{self, RenderedUpdate};
-use crate::resolve::ResolvedSite;
+use crate::render::{self, RenderedUpdate, TextEdits};
+use crate::resolve::{self, ResolvedSite};
 use crate::{BuildCache, BuildOptions, LastSite, RenderedBuild, render_site_with};
 
 /// What a rebuild made.
@@ -52,15 +53,29 @@ fn rebuild_texts(
     if !same_moment(site, options) {
         return None;
     }
-    let mut edited = Vec::new();
+    let mut edits = TextEdits::default();
     let mut files = Vec::new();
     for path in changed {
         let relative = path.strip_prefix(root).ok()?;
         let &index = file_index.get(relative)?;
         let old = &site.loaded.content[index];
-        let new = crate::load::with_new_body(root, old)?;
+        let new = match crate::load::with_new_body(root, old) {
+            Some(new) => new,
+            None => {
+                let new = crate::load::read_again(root, old, &site.loaded.config.config)?;
+                let (new_fm, old_fm) = (&new.front_matter, &old.front_matter);
+                if !new_fm.same_shape(old_fm)
+                    || (new_fm.title != old_fm.title
+                        && !resolve::order_holds_with_title(site, index, &new_fm.title))
+                {
+                    return None;
+                }
+                edits.front_matter.push(index);
+                new
+            }
+        };
         if new.source != old.source {
-            edited.push(index);
+            edits.files.push(index);
             files.push((path.clone(), index, Arc::new(new)));
         }
     }
@@ -70,7 +85,7 @@ fn rebuild_texts(
     timer.lap("texts: read");
     // From here on, `None` is followed by a full build, which drops this site.
     let mut warnings = Diagnostics::new();
-    let update = render::rerender_texts(site, &mut cache.render, &edited, &mut warnings)?;
+    let update = render::rerender_texts(site, &mut cache.render, &edits, &mut warnings)?;
     for (path, _, file) in files {
         cache.content.update(path, file);
     }

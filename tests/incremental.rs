@@ -215,8 +215,8 @@ fn incremental_rebuilds_equal_full_builds() {
     );
     assert_eq!(
         path,
-        Path::Whole,
-        "a front matter edit needs the whole site"
+        Path::Texts,
+        "what a translation was made from shapes nothing"
     );
     let translation = "es/news/arranque/index.html";
     let before = served.files[translation].clone();
@@ -250,6 +250,95 @@ fn incremental_rebuilds_equal_full_builds() {
         vec!["content/pages/about.en.md"]
     });
     assert_eq!(path, Path::Texts);
+    let (path, ..) = step(&f, &mut served, "retitling a news item", |f| {
+        f.write(
+            "content/news/later.en.md",
+            "---\ntitle: Even later news\ndate: 2024-05-01\nsummary: What came later.\nauthor: Ana\n---\nA new body.\n",
+        );
+        vec!["content/news/later.en.md"]
+    });
+    assert_eq!(
+        path,
+        Path::Texts,
+        "the list's order holds with the new title"
+    );
+    let (path, ..) = step(&f, &mut served, "moving a meeting", |f| {
+        f.write(
+            "content/meetings/assembly.en.md",
+            "---\ntitle: General assembly in Porto\ndate: \"2099-06-01 10:00\"\ntimezone: Europe/Madrid\nlocation: Porto, Portugal\nonline: true\npartners: [aeiti]\n---\nAgenda and minutes.\n",
+        );
+        vec!["content/meetings/assembly.en.md"]
+    });
+    assert_eq!(path, Path::Texts);
+    let (path, ..) = step(&f, &mut served, "a partner's country", |f| {
+        f.write(
+            "content/partners/citeve.en.md",
+            "---\ntitle: CITEVE\ncountry: ES\ncity: Vigo\n---\nA technology centre.\n",
+        );
+        vec!["content/partners/citeve.en.md"]
+    });
+    assert_eq!(path, Path::Texts);
+    let (path, ..) = step(
+        &f,
+        &mut served,
+        "a partner's title (the partner list's order)",
+        |f| {
+            f.write(
+                "content/partners/citeve.en.md",
+                "---\ntitle: A CITEVE\ncountry: ES\ncity: Vigo\n---\nA technology centre.\n",
+            );
+            vec!["content/partners/citeve.en.md"]
+        },
+    );
+    assert_eq!(path, Path::Whole);
+    let (path, ..) = step(&f, &mut served, "a second item on one day", |f| {
+        f.write(
+            "content/news/same-day.en.md",
+            "---\ntitle: Same day\ndate: 2024-05-01\n---\nAlso then.\n",
+        );
+        vec!["content/news/same-day.en.md"]
+    });
+    assert_eq!(path, Path::Whole, "a new file shapes the site");
+    let (path, ..) = step(
+        &f,
+        &mut served,
+        "retitling one of two items of a day, in the same order",
+        |f| {
+            f.write(
+            "content/news/later.en.md",
+            "---\ntitle: Afterwards\ndate: 2024-05-01\nsummary: What came later.\nauthor: Ana\n---\nA new body.\n",
+        );
+            vec!["content/news/later.en.md"]
+        },
+    );
+    assert_eq!(
+        path,
+        Path::Texts,
+        "`Afterwards` still comes before `Same day`"
+    );
+    let (path, ..) = step(&f, &mut served, "retitling it past the other", |f| {
+        f.write(
+            "content/news/later.en.md",
+            "---\ntitle: Zero hour\ndate: 2024-05-01\nsummary: What came later.\nauthor: Ana\n---\nA new body.\n",
+        );
+        vec!["content/news/later.en.md"]
+    });
+    assert_eq!(path, Path::Whole, "the new title puts it after the other");
+    let (path, ..) = step(&f, &mut served, "a key a news item cannot have", |f| {
+        f.write(
+            "content/news/later.en.md",
+            "---\ntitle: Afterwards\ndate: 2024-05-01\nsummary: What came later.\nlocation: Terrassa\n---\nA new body.\n",
+        );
+        vec!["content/news/later.en.md"]
+    });
+    assert_eq!(path, Path::Failed);
+    step(&f, &mut served, "removing it", |f| {
+        f.write(
+            "content/news/later.en.md",
+            "---\ntitle: Afterwards\ndate: 2024-05-01\nsummary: What came later.\n---\nA new body.\n",
+        );
+        vec!["content/news/later.en.md"]
+    });
     let (path, ..) = step(&f, &mut served, "a broken link in a body", |f| {
         f.write(
             "content/pages/about.en.md",

@@ -271,6 +271,12 @@ pub fn with_new_body(root: &Path, file: &ContentFile) -> Option<ContentFile> {
     })
 }
 
+/// `file` read again from its path, when it is still a valid content file there; `None`
+/// otherwise (a full load tells why).
+pub fn read_again(root: &Path, file: &ContentFile, config: &SiteConfig) -> Option<ContentFile> {
+    read_content_file(root, &root.join("content"), &root.join(&file.path), config).ok()
+}
+
 fn read_content_file(
     root: &Path,
     content_dir: &Path,

@@ -10,7 +10,7 @@ use super::Section;
 
 /// Every key an item may carry; which ones a section accepts is checked by [`FrontMatter::misplaced_keys`].
 /// The field comments are what editors see as help for each key (`herald schema`).
-#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FrontMatter {
     /// The item's title.
@@ -127,6 +127,37 @@ pub struct TranslatedFrom {
 
 impl FrontMatter {
     /// Keys that are set but mean nothing for items of `section` (a `country` on a news item).
+    /// Whether `self` and `other` differ only in keys whose values pages show, not in keys that
+    /// shape the site (URLs, lists, dates, translations, templates, aliases). The title also
+    /// orders lists: whether a new one keeps their order is for resolve to say
+    /// (`resolve::order_holds_with_title`).
+    pub fn same_shape(&self, other: &FrontMatter) -> bool {
+        let shape = |fm: &FrontMatter| FrontMatter {
+            title: String::new(),
+            summary: None,
+            image: None,
+            author: None,
+            location: None,
+            online: None,
+            online_url: None,
+            agenda: Vec::new(),
+            kind: None,
+            status: None,
+            participants: None,
+            audience: Vec::new(),
+            short_name: None,
+            country: None,
+            website: None,
+            logo: None,
+            role: None,
+            city: None,
+            extra: None,
+            translated_from: None,
+            ..fm.clone()
+        };
+        shape(self) == shape(other)
+    }
+
     pub fn misplaced_keys(&self, section: Section) -> Vec<&'static str> {
         use Section::*;
         let keys: [(&'static str, bool, &[Section]); 22] = [
@@ -160,7 +191,7 @@ impl FrontMatter {
     }
 }
 
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ImageSpec {
     /// The file: beside the item in a bundle, or a path under static/.

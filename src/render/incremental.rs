@@ -13,6 +13,7 @@ use rayon::prelude::*;
 
 use super::cache::{CachedMarkdown, ItemKey, RenderCache};
 use super::markdown::{RenderedMarkdown, render_item_markdown};
+use super::search::SearchIndexParts;
 use super::templates::Templates;
 use super::values::{ItemTexts, SiteValues, listed_by};
 use super::{OutputContents, OutputFile, Page, PageRenderer, RenderedPage};
@@ -44,6 +45,8 @@ pub struct RenderState {
     listed_by: Vec<Vec<ItemId>>,
     /// Per content file: its items (its fallback pages included).
     items_of_file: Vec<Vec<ItemId>>,
+    /// Per language: the search index, an entry per item.
+    search: Vec<SearchIndexParts>,
 }
 
 impl RenderState {
@@ -60,11 +63,15 @@ impl RenderState {
         for (id, item) in site.items.iter().enumerate() {
             items_of_file[item.file].push(id);
         }
+        let search = (0..site.languages.len())
+            .map(|lang| SearchIndexParts::new(site, &parts.markdown, lang))
+            .collect();
         RenderState {
             parts,
             pages_of_item,
             listed_by: listed_by(site),
             items_of_file,
+            search,
         }
     }
 
@@ -73,6 +80,16 @@ impl RenderState {
     pub fn can_rerender_texts(&self) -> bool {
         !self.parts.templates.uses_get_item()
     }
+}
+
+/// The content files an edit of texts changed (indexes into the site's content files).
+#[derive(Debug, Default)]
+pub struct TextEdits {
+    /// Every file whose text changed.
+    pub files: Vec<usize>,
+    /// Those of them whose front matter changed too (in keys that leave the site's shape
+    /// as it was).
+    pub front_matter: Vec<usize>,
 }
 
 /// The outputs an edit of texts may have changed.
@@ -84,8 +101,8 @@ pub struct RenderedUpdate {
     pub rendered_pages: usize,
 }
 
-/// Renders again what shows the content files `edited`, whose text changed in `site` while
-/// their front matter stayed the same, using what the last full render left in `cache`.
+/// Renders again what shows the content files of `edits`, whose text changed in `site` while
+/// the site's shape stayed the same, using what the last full render left in `cache`.
 /// Diagnostics of the edited files go to `diagnostics`. Returns `None` (and leaves no state in
 /// `cache`, so that the next render is a full one) when the edit needs a full render: there
 /// is no state, or an error was found (a full render reports it, with every other problem of
@@ -93,7 +110,7 @@ pub struct RenderedUpdate {
 pub fn rerender_texts(
     site: &ResolvedSite,
     cache: &mut RenderCache,
-    edited: &[usize],
+    edits: &TextEdits,
     diagnostics: &mut Diagnostics,
 ) -> Option<RenderedUpdate> {
     let mut state = cache.last.take()?;
@@ -101,7 +118,7 @@ pub fn rerender_texts(
         return None;
     }
     let mut problems = Diagnostics::new();
-    let update = rerender(site, &mut state, cache, edited, &mut problems)?;
+    let update = rerender(site, &mut state, cache, edits, &mut problems)?;
     if problems.has_errors() {
         return None;
     }
@@ -114,23 +131,31 @@ fn rerender(
     site: &ResolvedSite,
     state: &mut RenderState,
     cache: &mut RenderCache,
-    edited: &[usize],
+    edits: &TextEdits,
     problems: &mut Diagnostics,
 ) -> Option<RenderedUpdate> {
     let parts = &mut state.parts;
     let timer = crate::timings::Timer::start();
     // 1. The Markdown of the edited items; their fallback pages show the same text.
     let mut text_changed: Vec<ItemId> = Vec::new();
-    let mut summary_changed: Vec<ItemId> = Vec::new();
-    for &file in edited {
+    // Items whose summary or front matter changed: search indexes and calendars show them.
+    let mut entries_changed: Vec<ItemId> = edits
+        .front_matter
+        .iter()
+        .flat_map(|&file| state.items_of_file[file].iter().copied())
+        .filter(|&id| site.items[id].fallback_of.is_none())
+        .collect();
+    for &file in &edits.files {
         for &id in state.items_of_file.get(file)? {
             if site.items[id].fallback_of.is_some() {
                 continue;
             }
             let rendered = render_item_markdown(site, id);
             problems.extend(rendered.problems.iter().cloned());
-            if rendered.summary_text != parts.markdown[id].summary_text {
-                summary_changed.push(id);
+            if rendered.summary_text != parts.markdown[id].summary_text
+                && !entries_changed.contains(&id)
+            {
+                entries_changed.push(id);
             }
             let version = cache.next_version();
             cache.markdown.insert(
@@ -164,7 +189,7 @@ fn rerender(
     // 2. Translations whose source's digest changed are now, or no longer, out of date.
     let mut candidates = text_changed.clone();
     // (A fallback page has its original's file, so it is among that file's items.)
-    for &file in edited {
+    for &file in &edits.files {
         for other in parts.status.refresh_row_of(&site.loaded, file) {
             candidates.extend(state.items_of_file[other].iter().copied());
         }
@@ -239,7 +264,7 @@ fn rerender(
         files.extend(super::feeds::render_feeds(site, &parts.markdown, &ui));
     }
     // Calendars show meetings' summaries.
-    let meetings: Vec<ItemId> = summary_changed
+    let meetings: Vec<ItemId> = entries_changed
         .iter()
         .copied()
         .filter(|&id| site.items[id].section == Section::Meetings)
@@ -250,20 +275,20 @@ fn rerender(
         &ui,
         &meetings,
     ));
-    // Search indexes hold summaries; a fallback page is in none.
-    let mut search_languages: Vec<LangId> = summary_changed
-        .iter()
-        .map(|&id| site.items[id].lang)
-        .collect();
-    search_languages.sort_unstable();
-    search_languages.dedup();
-    for lang in search_languages {
-        files.push(super::search::render_search_index(
-            site,
-            &parts.markdown,
-            lang,
-        ));
+    // Search indexes hold titles and summaries; a fallback page is in none.
+    let mut search_languages: Vec<LangId> = Vec::new();
+    for &id in &entries_changed {
+        let lang = site.items[id].lang;
+        if state.search[lang].update(site, &parts.markdown, id) && !search_languages.contains(&lang)
+        {
+            search_languages.push(lang);
+        }
     }
+    files.extend(
+        search_languages
+            .iter()
+            .map(|&lang| state.search[lang].file(site)),
+    );
     timer.lap("texts: other outputs");
     Some(RenderedUpdate {
         files,

@@ -26,7 +26,7 @@ use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::load::{Section, StaticSource};
 use crate::resolve::{ItemId, LangId, ResolvedSite};
 use cache::{CachedMarkdown, ItemKey, RenderCache};
-pub use incremental::{RenderState, RenderedUpdate, rerender_texts};
+pub use incremental::{RenderState, RenderedUpdate, TextEdits, rerender_texts};
 pub use markdown::{RenderedMarkdown, render_item_markdown};
 use std::collections::HashMap;
 use std::hash::Hash;

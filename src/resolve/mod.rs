@@ -619,14 +619,79 @@ fn build_lists(site: &mut ResolvedSite) {
     site.related = related;
 }
 
-fn newest_first(site: &ResolvedSite, a: ItemId, b: ItemId) -> std::cmp::Ordering {
+/// Whether every list that holds an item of content file `file` keeps its order when the
+/// file's title becomes `title`: news and meetings are listed by date, then title; partners
+/// and pages by weight, then title. Where the new title ties with a neighbour's, the order
+/// is not known without sorting again: then this says no.
+pub fn order_holds_with_title(site: &ResolvedSite, file: usize, title: &str) -> bool {
+    let title_of = |id: ItemId| -> &str {
+        if site.items[id].file == file {
+            title
+        } else {
+            &site.file(id).front_matter.title
+        }
+    };
+    let by_date = |a: ItemId, b: ItemId| newest_first_by(site, &title_of, a, b);
+    let by_weight = |a: ItemId, b: ItemId| {
+        let key = |id: ItemId| {
+            (
+                site.file(id).front_matter.weight.unwrap_or(0),
+                title_of(id).to_lowercase(),
+            )
+        };
+        key(a).cmp(&key(b))
+    };
+    // `id`'s neighbours in `list` come strictly before and after it.
+    let in_order =
+        |list: &[ItemId], id: ItemId, cmp: &dyn Fn(ItemId, ItemId) -> std::cmp::Ordering| {
+            let Some(at) = list.iter().position(|&other| other == id) else {
+                return true;
+            };
+            let before = at.checked_sub(1).map(|p| list[p]);
+            let after = list.get(at + 1).copied();
+            before.is_none_or(|b| cmp(b, id).is_lt()) && after.is_none_or(|a| cmp(id, a).is_lt())
+        };
+    site.items
+        .iter()
+        .enumerate()
+        .filter(|(_, item)| item.file == file)
+        .all(|(id, item)| {
+            let section_list = site.sections[item.lang]
+                .get(&item.section)
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            let section_order = match item.section {
+                Section::News | Section::Meetings => in_order(section_list, id, &by_date),
+                Section::Partners | Section::Pages => in_order(section_list, id, &by_weight),
+            };
+            let tags = item.tags.iter().all(|&tag| {
+                site.tags[item.lang]
+                    .get_index(tag)
+                    .is_none_or(|(_, tag)| in_order(&tag.items, id, &by_date))
+            });
+            let related = item.partners.iter().all(|&group| {
+                let group = &site.groups[group];
+                group.members[item.lang]
+                    .or(group.fallbacks[item.lang])
+                    .and_then(|partner| site.related.get(&partner))
+                    .is_none_or(|list| in_order(list, id, &by_date))
+            });
+            section_order && tags && related
+        })
+}
+
+fn newest_first_by<'a>(
+    site: &ResolvedSite,
+    title: &impl Fn(ItemId) -> &'a str,
+    a: ItemId,
+    b: ItemId,
+) -> std::cmp::Ordering {
     let key = |id: ItemId| site.items[id].date.map(|d| d.instant);
-    key(b).cmp(&key(a)).then_with(|| {
-        site.file(a)
-            .front_matter
-            .title
-            .cmp(&site.file(b).front_matter.title)
-    })
+    key(b).cmp(&key(a)).then_with(|| title(a).cmp(title(b)))
+}
+
+fn newest_first(site: &ResolvedSite, a: ItemId, b: ItemId) -> std::cmp::Ordering {
+    newest_first_by(site, &|id| site.file(id).front_matter.title.as_str(), a, b)
 }
 
 fn check_menus(site: &ResolvedSite, diagnostics: &mut Diagnostics) {

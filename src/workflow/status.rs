@@ -186,7 +186,7 @@ fn cell_state(
 
 impl TranslationMatrix {
     /// Works out again the states of the row of `file`, after the text of that file changed
-    /// (its front matter, and so its place in the matrix, did not). Returns the files whose
+    /// (its place in the matrix did not: the same item and language). Returns the files whose
     /// state changed.
     pub fn refresh_row_of(&mut self, site: &LoadedSite, file: usize) -> Vec<usize> {
         let Some((row, _)) = self.cell_of_file.get(file).copied().flatten() else {
@@ -197,6 +197,13 @@ impl TranslationMatrix {
         for column in 0..members.len() {
             let state = cell_state(site, &self.languages, &members, column);
             let cell = &mut self.rows[row].cells[column];
+            if let Some(index) = cell.file {
+                cell.translated_from = site.content[index]
+                    .front_matter
+                    .translated_from
+                    .as_ref()
+                    .map(|r| r.lang.clone());
+            }
             if cell.state != state {
                 cell.state = state;
                 changed.extend(cell.file);

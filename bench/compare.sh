@@ -14,7 +14,8 @@
 #   FRESH=1              delete each output before each run (untimed); default: every run
 #                        rebuilds into the previous run's output, as an editor's rebuild does
 #   SAMPLE=300           item pages whose hreflang links are checked (0: all)
-#   SERVE_EDITS=3        edits of one news item timed through `herald serve` (0: skip)
+#   SERVE_EDITS=6        edits of one news item timed through `herald serve`, its body and
+#                        its title in turn (0: skip)
 #   GENCORPUS=...        the generator (default ../shared/bench/gencorpus.py)
 #   PRIORITY=-10         nice value of the measured builds, so that other work on the machine
 #                        (compilers, tests) disturbs them less (each in a session of its own
@@ -29,7 +30,7 @@ LANGS=${LANGS:-en,es,ca}
 FEED_LIMIT=${FEED_LIMIT:-20}
 FRESH=${FRESH:-0}
 SAMPLE=${SAMPLE:-300}
-SERVE_EDITS=${SERVE_EDITS:-3}
+SERVE_EDITS=${SERVE_EDITS:-6}
 GENCORPUS=${GENCORPUS:-$ROOT/../shared/bench/gencorpus.py}
 PAGINATION=10 # herald's default and the generator's Hugo pagerSize
 PRIORITY=${PRIORITY--10}
@@ -157,8 +158,9 @@ count_html() { find "$1" -type f -name '*.html' | wc -l; }
 count_files() { find "$1" -type f | wc -l; }
 count_bytes() { find "$1" -type f -printf '%s\n' | awk '{s += $1} END {print s + 0}'; }
 
-# serve_rebuild CORPUS SIZE: `herald serve` on the corpus; appends a line to one news item
-# SERVE_EDITS times and records the "rebuilt in N ms" that serve logs for each.
+# serve_rebuild CORPUS SIZE: `herald serve` on the corpus; edits one news item SERVE_EDITS
+# times, appending a line to its body (odd edits) or words to its title (even edits), and
+# records the "rebuilt in N ms" that serve logs for each.
 serve_rebuild() {
     local corpus=$1 size=$2
     local err=$RESULTS/$size.serve.log
@@ -180,7 +182,11 @@ serve_rebuild() {
     done
     sleep 1 # let the watcher settle
     for ((i = 1; i <= SERVE_EDITS; i++)); do
-        printf '\nEdited for the benchmark (%d).\n' "$i" >>"$file"
+        if ((i % 2 == 1)); then
+            printf '\nEdited for the benchmark (%d).\n' "$i" >>"$file"
+        else
+            sed -i "0,/^title: /s/^title: \"\(.*\)\"\$/title: \"\1 (edited $i)\"/" "$file"
+        fi
         waited=0
         until (($(grep -c '^rebuilt in' "$err") >= i)); do
             sleep 0.2
@@ -306,9 +312,12 @@ for size in sizes:
     print(open(os.path.join(results, f"{size}.check")).read().rstrip())
     initial, rebuild = read(f"{size}.serve.initial"), read(f"{size}.serve.rebuild")
     if rebuild:
-        print(f"herald serve: initial in-memory build {initial[0] if initial else '?'} ms; rebuild after editing one news item "
-              f"{statistics.median(int(x) for x in rebuild):.0f} ms median of {len(rebuild)} ({', '.join(rebuild)} ms) "
-              "(what serve logs: the rebuild with its build cache, the watcher's debounce not included)")
+        body, title = rebuild[0::2], rebuild[1::2]
+        def median(xs):
+            return f"{statistics.median(int(x) for x in xs):.0f} ms median of {len(xs)} ({', '.join(xs)} ms)" if xs else "not measured"
+        print(f"herald serve: initial in-memory build {initial[0] if initial else '?'} ms; rebuild after editing one news item: "
+              f"its body {median(body)}, its title {median(title)}, all {median(rebuild)} "
+              "(what serve logs: the rebuild, the watcher's debounce not included)")
     else:
         print("herald serve rebuild: not measured")
 

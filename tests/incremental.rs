@@ -405,10 +405,31 @@ fn incremental_rebuilds_equal_full_builds() {
         );
         vec!["content/news/later.en.md"]
     });
-    step(&f, &mut served, "overriding a template", |f| {
+    let (path, rendered, _) = step(&f, &mut served, "overriding a template", |f| {
         f.write("templates/news.html", "{% extends \"base.html\" %}{% block content %}<h1 class=\"custom\">{{ item.title }}</h1>{{ item.content | safe }}{% endblock content %}");
         vec!["templates/news.html"]
     });
+    let news_pages = served
+        .files
+        .keys()
+        .filter(|p| p.contains("/news/") && !p.contains("/page/") && p.ends_with("/index.html"))
+        .count();
+    assert_eq!(path, Path::Whole);
+    assert!(
+        rendered <= news_pages,
+        "{rendered} pages rendered again, but only the {news_pages} news pages use news.html"
+    );
+    let (_, rendered, pages) = step(&f, &mut served, "overriding a partial of every page", |f| {
+        f.write(
+            "templates/partials/footer.html",
+            "<footer class=\"site-footer\">Our own footer</footer>",
+        );
+        vec!["templates/partials/footer.html"]
+    });
+    assert!(
+        rendered == pages,
+        "{rendered} of {pages} pages rendered again"
+    );
     step(&f, &mut served, "changing the configuration", |f| {
         let config = f
             .read("site.yaml")

@@ -253,8 +253,9 @@ pub fn render_site_with(
         _ => match Templates::compile(&site.loaded.theme, site) {
             Ok(templates) => {
                 let templates = Arc::new(templates);
+                // Pages need not be rendered again: each one's fingerprint holds those of its
+                // template and of the templates that one uses.
                 cache.templates = Some((theme_fingerprint, templates.clone()));
-                cache.pages.clear();
                 templates
             }
             Err(diagnostic) => {
@@ -269,7 +270,7 @@ pub fn render_site_with(
     templates.set_items(site, &values.refs);
     // `get_item` can show any item on any page: then no page can be trusted to be unchanged.
     let no_pages = HashMap::new();
-    let common = common_fingerprints(site, theme_fingerprint);
+    let common = common_fingerprints(site);
     let renderer = PageRenderer {
         site,
         values: &values,
@@ -487,6 +488,14 @@ fn theme_fingerprint(site: &ResolvedSite) -> u64 {
         template.name.hash(&mut h);
         template.text.hash(&mut h);
     }
+    settings_fingerprint(site).hash(&mut h);
+    cache::finish(h)
+}
+
+/// What every page depends on besides its template: the UI strings, the configuration, the
+/// base URL.
+fn settings_fingerprint(site: &ResolvedSite) -> u64 {
+    let mut h = cache::hasher();
     for (lang, strings) in &site.loaded.theme.strings {
         lang.hash(&mut h);
         for (key, text) in strings {
@@ -499,13 +508,14 @@ fn theme_fingerprint(site: &ResolvedSite) -> u64 {
     cache::finish(h)
 }
 
-/// Per language, what every page depends on besides its own inputs: the theme, the options,
-/// and the menu's targets.
-fn common_fingerprints(site: &ResolvedSite, theme: u64) -> Vec<u64> {
+/// Per language, what every page depends on besides its own inputs and its template: the
+/// settings, the options, and the menu's targets.
+fn common_fingerprints(site: &ResolvedSite) -> Vec<u64> {
+    let settings = settings_fingerprint(site);
     (0..site.languages.len())
         .map(|lang| {
             let mut h = cache::hasher();
-            theme.hash(&mut h);
+            settings.hash(&mut h);
             lang.hash(&mut h);
             (site.options.drafts, site.options.future).hash(&mut h);
             let menu_pages = site.loaded.config.config.menus.get(site.lang_code(lang));
@@ -625,6 +635,7 @@ impl PageRenderer<'_> {
         let mut h = cache::hasher();
         self.common[frame.lang].hash(&mut h);
         template.hash(&mut h);
+        self.templates.fingerprint_of(template).hash(&mut h);
         frame.hash(&mut h);
         for &id in &frame.deps {
             self.values.full_fingerprints[id].hash(&mut h);

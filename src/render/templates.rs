@@ -9,6 +9,78 @@ use crate::diagnostics::{Diagnostic, Location};
 use crate::load::{TemplateSource, Theme, UiStrings};
 use crate::resolve::ResolvedSite;
 
+/// Per template, a fingerprint of the texts of it and of every template it uses (`extends`,
+/// `include`, `import`, `from`), so that editing one template renders again only the pages
+/// that use it. A template that names another by anything but a string literal uses them all.
+fn template_fingerprints(templates: &[TemplateSource]) -> HashMap<String, u64> {
+    use std::hash::{Hash, Hasher};
+    let names: Vec<&str> = templates.iter().map(|t| t.name.as_str()).collect();
+    let uses: HashMap<&str, Vec<&str>> = templates
+        .iter()
+        .map(|t| {
+            let used = match templates_used(&t.text) {
+                Some(used) => names
+                    .iter()
+                    .copied()
+                    .filter(|name| used.contains(name))
+                    .collect(),
+                None => names.clone(),
+            };
+            (t.name.as_str(), used)
+        })
+        .collect();
+    let texts: HashMap<&str, &str> = templates
+        .iter()
+        .map(|t| (t.name.as_str(), t.text.as_ref()))
+        .collect();
+    names
+        .iter()
+        .map(|&name| {
+            let mut closure = vec![name];
+            let mut next = 0;
+            while next < closure.len() {
+                for &used in uses
+                    .get(closure[next])
+                    .map(Vec::as_slice)
+                    .unwrap_or_default()
+                {
+                    if !closure.contains(&used) {
+                        closure.push(used);
+                    }
+                }
+                next += 1;
+            }
+            closure.sort_unstable();
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            for used in closure {
+                (used, texts.get(used)).hash(&mut h);
+            }
+            (name.to_string(), h.finish())
+        })
+        .collect()
+}
+
+/// The names of the templates `text` uses, or `None` when one is named by an expression.
+fn templates_used(text: &str) -> Option<Vec<&str>> {
+    let mut used = Vec::new();
+    for tag in text.split("{%").skip(1) {
+        let tag = tag.split("%}").next().unwrap_or_default();
+        let tag = tag.trim_start_matches(['-', '+']).trim_start();
+        let keyword = tag.split_whitespace().next().unwrap_or_default();
+        if !matches!(keyword, "extends" | "include" | "import" | "from") {
+            continue;
+        }
+        let rest = &tag[keyword.len()..];
+        let literals: Vec<&str> = rest.split('"').skip(1).step_by(2).collect();
+        let first = rest.trim_start();
+        if literals.is_empty() || !(first.starts_with('"') || first.starts_with('[')) {
+            return None;
+        }
+        used.extend(literals);
+    }
+    Some(used)
+}
+
 /// What the template functions look things up in; owned, because Tera functions are `'static`.
 struct Lookups {
     /// The UI strings as template values, made once: `t` hands out clones (no copy of the text).
@@ -28,6 +100,8 @@ pub struct Templates {
     lookups: Arc<Lookups>,
     /// Whether a template calls `get_item`, which can show any item on any page.
     uses_get_item: bool,
+    /// Per template: a fingerprint of its text and of every template it uses.
+    fingerprints: HashMap<String, u64>,
 }
 
 impl Templates {
@@ -59,12 +133,20 @@ impl Templates {
                 .map(|t| (t.name.as_str(), t.text.as_ref())),
         )
         .map_err(|err| template_diagnostic(&err, &sources, None))?;
+        let fingerprints = template_fingerprints(&theme.templates);
         Ok(Templates {
             tera,
             sources,
             lookups,
             uses_get_item,
+            fingerprints,
         })
+    }
+
+    /// A fingerprint of `template`'s text and of every template it extends, includes or
+    /// imports, directly or not.
+    pub fn fingerprint_of(&self, template: &str) -> u64 {
+        self.fingerprints.get(template).copied().unwrap_or_default()
     }
 
     /// Hands `get_item` the items of this build.
@@ -330,4 +412,29 @@ fn register_functions(tera: &mut Tera, lookups: Arc<Lookups>) {
                 .ok_or_else(|| tera::Error::message(format!("format_date: `{iso}` is not a date")))
         },
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::templates_used;
+
+    #[test]
+    fn finds_the_templates_a_template_uses() {
+        let text = r#"{% extends "base.html" %}{%- include "partials/card.html" ignore missing -%}
+            {% import "macros.html" as m %}{% from "forms.html" import field %}
+            {% include ["a.html", "b.html"] %}{% if x %}{{ y }}{% endif %}"#;
+        assert_eq!(
+            templates_used(text),
+            Some(vec![
+                "base.html",
+                "partials/card.html",
+                "macros.html",
+                "forms.html",
+                "a.html",
+                "b.html"
+            ])
+        );
+        assert_eq!(templates_used(r#"{% include name ~ ".html" %}"#), None);
+        assert_eq!(templates_used("{% set included = 1 %}"), Some(vec![]));
+    }
 }

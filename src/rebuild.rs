@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::diagnostics::Diagnostics;
-use crate::render::{self, RenderedUpdate, TextEdits};
+use crate::load::StaticSource;
+use crate::render::{self, OutputContents, OutputFile, RenderedUpdate, TextEdits};
 use crate::resolve::{self, ResolvedSite};
 use crate::{BuildCache, BuildOptions, LastSite, RenderedBuild, render_site_with};
 
@@ -15,7 +16,8 @@ use crate::{BuildCache, BuildOptions, LastSite, RenderedBuild, render_site_with}
 pub enum Rebuilt {
     /// The whole site.
     Whole(RenderedBuild),
-    /// The outputs an edit of texts may have changed; every other output is as it was.
+    /// The outputs an edit of texts (or of static files) may have changed; every other output
+    /// is as it was.
     Texts {
         update: RenderedUpdate,
         warnings: Diagnostics,
@@ -33,12 +35,42 @@ pub fn rebuild_site(
 ) -> Result<Rebuilt, Diagnostics> {
     // Time stamps can miss an edit made within their resolution: what changed is read again.
     cache.content.forget(changed);
+    if let Some(rebuilt) = rebuild_static(cache, changed) {
+        return Ok(rebuilt);
+    }
     if let Some(rebuilt) = rebuild_texts(root, &options, cache, changed) {
         return Ok(rebuilt);
     }
     cache.render.last = None;
     cache.last_site = None;
     render_site_with(root, options, cache).map(Rebuilt::Whole)
+}
+
+/// The rebuild of edits of static files the site already copies: they are copied again (the
+/// outputs read them), nothing is rendered. `None` when a changed path is anything else.
+fn rebuild_static(cache: &BuildCache, changed: &[PathBuf]) -> Option<Rebuilt> {
+    let LastSite { site, .. } = cache.last_site.as_ref()?;
+    let mut files = Vec::with_capacity(changed.len());
+    for path in changed {
+        let copied =
+            site.loaded.theme.static_files.iter().find(
+                |file| matches!(&file.source, StaticSource::Disk(source) if source == path),
+            )?;
+        if !path.is_file() {
+            return None;
+        }
+        files.push(OutputFile {
+            path: copied.output_path.clone(),
+            contents: OutputContents::CopyOf(path.clone()),
+        });
+    }
+    Some(Rebuilt::Texts {
+        update: RenderedUpdate {
+            files,
+            rendered_pages: 0,
+        },
+        warnings: Diagnostics::new(),
+    })
 }
 
 /// The rebuild of an edit of texts, or `None` when the change is anything else.

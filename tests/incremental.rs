@@ -441,4 +441,9 @@ fn incremental_rebuilds_equal_full_builds() {
         f.write("static/robots-extra.txt", "hello");
         vec!["static/robots-extra.txt"]
     });
+    let (path, ..) = step(&f, &mut served, "editing a static file", |f| {
+        f.write("static/robots-extra.txt", "hello again");
+        vec!["static/robots-extra.txt"]
+    });
+    assert_eq!(path, Path::Texts, "a static file is only copied");
 }

@@ -29,7 +29,7 @@ fn main() {
         future: true,
         ..BuildOptions::default()
     };
-    let mut cache = BuildCache::default();
+    let mut cache = BuildCache::for_serve();
     let started = Instant::now();
     let first = render_site_with(&root, options.clone(), &mut cache)
         .unwrap_or_else(|d| panic!("{} errors", d.len()));

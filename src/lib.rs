@@ -93,6 +93,7 @@ impl BuildCache {
     /// of item texts re-renders only what shows them.
     pub fn for_serve() -> BuildCache {
         let mut cache = BuildCache::default();
+        cache.render.keep_pieces = true;
         cache.render.keep_state = true;
         cache
     }
@@ -122,7 +123,10 @@ pub fn render_site_with(
     if diagnostics.has_errors() {
         return Err(diagnostics);
     }
-    if cache.render.last.is_some() {
+    if cache.render.last.is_none() {
+        // Freed with the cache, beside the write (see `render::cache::RenderCache::retired`).
+        cache.render.retired.push(Box::new(site));
+    } else {
         let file_index = site
             .loaded
             .content

@@ -56,10 +56,14 @@ pub struct RenderCache {
     /// Output path → fingerprint and bytes of the page.
     pub pages: HashMap<String, (u64, Arc<Vec<u8>>)>,
     pub templates: Option<(u64, Arc<Templates>)>,
+    /// Whether to keep Markdown, values and pages for a next build (a one-shot build has none).
+    pub keep_pieces: bool,
     /// Whether to keep [`RenderCache::last`] (only `serve` re-renders edited texts alone).
     pub keep_state: bool,
     /// What the last render without errors worked out, for [`super::rerender_texts`].
     pub last: Option<super::RenderState>,
+    /// What a render no longer needs, left to be freed with the cache.
+    pub retired: Vec<Box<dyn std::any::Any + Send>>,
     next_version: u64,
 }
 

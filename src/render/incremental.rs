@@ -226,6 +226,7 @@ fn rerender(
         templates: &parts.templates,
         previous: &cache.pages,
         common: &parts.common,
+        keep: true,
     };
     let results: Vec<Result<RenderedPage, _>> = pages
         .par_iter()

@@ -201,24 +201,20 @@ pub fn render_site_with(
     diagnostics: &mut Diagnostics,
     cache: &mut RenderCache,
 ) -> RenderedSite {
+    // What the previous render left to be freed (serve keeps one cache for every rebuild).
+    cache.retired.clear();
     let timer = crate::timings::Timer::start();
-    let keys: Vec<ItemKey> = (0..site.items.len())
-        .map(|id| ItemKey::of(site, id))
-        .collect();
+    // Items across builds, for the pieces kept for the next one (none in a one-shot build).
+    let keys: Vec<ItemKey> = if cache.keep_pieces {
+        (0..site.items.len())
+            .map(|id| ItemKey::of(site, id))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let theme_fingerprint = theme_fingerprint(site);
-    let markdown_versions = render_all_markdown(site, &keys, cache, theme_fingerprint);
-    let mut markdown: Vec<RenderedMarkdown> = keys
-        .iter()
-        .enumerate()
-        .map(|(id, key)| match site.items[id].fallback_of {
-            Some(_) => RenderedMarkdown::default(),
-            None => cache
-                .markdown
-                .get(key)
-                .map(|m| m.rendered.clone())
-                .unwrap_or_default(),
-        })
-        .collect();
+    let (mut markdown, markdown_versions) =
+        render_all_markdown(site, &keys, cache, theme_fingerprint);
     // Fallback pages show their original's text, rendered once.
     for id in 0..site.items.len() {
         if let Some(original) = site.items[id].fallback_of {
@@ -283,6 +279,7 @@ pub fn render_site_with(
             &cache.pages
         },
         common: &common,
+        keep: cache.keep_pieces,
     };
     timer.lap("render: templates");
     let timer = crate::timings::Timer::start();
@@ -317,7 +314,9 @@ pub fn render_site_with(
                     {
                         reused_pages += 1;
                     }
-                    rendered_pages.insert(file.path.clone(), (fingerprint, bytes.clone()));
+                    if cache.keep_pieces {
+                        rendered_pages.insert(file.path.clone(), (fingerprint, bytes.clone()));
+                    }
                 }
                 files.push(file);
             }
@@ -371,21 +370,23 @@ pub fn render_site_with(
     files.extend(static_files(site));
     timer.lap("render: other outputs");
     cache.last = None;
+    let parts = incremental::RenderedParts {
+        markdown,
+        markdown_versions,
+        status,
+        translation_states,
+        values,
+        templates,
+        common,
+        pages: page_list,
+        page_deps,
+    };
     if cache.keep_state && failed_pages == 0 && !diagnostics.has_errors() {
-        cache.last = Some(incremental::RenderState::new(
-            site,
-            incremental::RenderedParts {
-                markdown,
-                markdown_versions,
-                status,
-                translation_states,
-                values,
-                templates,
-                common,
-                pages: page_list,
-                page_deps,
-            },
-        ));
+        cache.last = Some(incremental::RenderState::new(site, parts));
+    } else {
+        // Freeing every item's values and Markdown takes a tenth of a large build on one
+        // thread: whoever drops the cache can do it beside the write (`build_site` does).
+        cache.retired.push(Box::new(parts));
     }
     RenderedSite {
         files,
@@ -412,60 +413,75 @@ struct PageRenderer<'a> {
     previous: &'a HashMap<String, (u64, Arc<Vec<u8>>)>,
     /// Per language: everything every page of that language depends on.
     common: &'a [u64],
+    /// Whether the pages are kept for a next build (then they get fingerprints).
+    keep: bool,
 }
 
 /// Renders the Markdown of every item whose text or link targets changed since the build that
-/// filled `cache`; returns the version of each item's rendering.
+/// filled `cache`; returns each item's rendering and its version (fallback pages get theirs
+/// from their original's).
 fn render_all_markdown(
     site: &ResolvedSite,
     keys: &[ItemKey],
     cache: &mut RenderCache,
     theme_fingerprint: u64,
-) -> Vec<u64> {
+) -> (Vec<RenderedMarkdown>, Vec<u64>) {
     let same_theme = cache
         .templates
         .as_ref()
         .is_some_and(|(fingerprint, _)| *fingerprint == theme_fingerprint);
-    let fresh: Vec<Option<RenderedMarkdown>> = (0..site.items.len())
+    let keep = cache.keep_pieces;
+    let rendered: Vec<(RenderedMarkdown, Option<u64>)> = (0..site.items.len())
         .into_par_iter()
         .map(|id| {
             if site.items[id].fallback_of.is_some() {
-                return None;
+                return (RenderedMarkdown::default(), Some(0));
             }
-            let reusable = cache.markdown.get(&keys[id]).is_some_and(|cached| {
-                Arc::ptr_eq(&cached.source, &site.file(id).source)
-                    && cached.rendered.page_url == site.items[id].url
-                    && (same_theme || !cached.rendered.uses_ui_strings)
-                    && markdown::links_unchanged(site, id, &cached.rendered)
-            });
-            (!reusable).then(|| render_item_markdown(site, id))
+            let cached = keep.then(|| cache.markdown.get(&keys[id])).flatten();
+            match cached {
+                Some(cached)
+                    if Arc::ptr_eq(&cached.source, &site.file(id).source)
+                        && cached.rendered.page_url == site.items[id].url
+                        && (same_theme || !cached.rendered.uses_ui_strings)
+                        && markdown::links_unchanged(site, id, &cached.rendered) =>
+                {
+                    (cached.rendered.clone(), Some(cached.version))
+                }
+                _ => (render_item_markdown(site, id), None),
+            }
         })
         .collect();
-    for (id, rendered) in fresh.into_iter().enumerate() {
-        if let Some(rendered) = rendered {
-            let version = cache.next_version();
-            let source = site.file(id).source.clone();
-            cache.markdown.insert(
-                keys[id].clone(),
-                CachedMarkdown {
-                    source,
-                    rendered,
-                    version,
-                },
-            );
-        }
+    let mut markdown = Vec::with_capacity(rendered.len());
+    let mut versions = Vec::with_capacity(rendered.len());
+    for (id, (rendered, version)) in rendered.into_iter().enumerate() {
+        let version = match version {
+            Some(version) => version,
+            None => {
+                let version = cache.next_version();
+                if keep {
+                    cache.markdown.insert(
+                        keys[id].clone(),
+                        CachedMarkdown {
+                            source: site.file(id).source.clone(),
+                            rendered: rendered.clone(),
+                            version,
+                        },
+                    );
+                }
+                version
+            }
+        };
+        markdown.push(rendered);
+        versions.push(version);
     }
-    let versions = (0..site.items.len())
-        .map(|id| {
-            cache
-                .markdown
-                .get(&keys[site.text_of(id)])
-                .map_or(0, |m| m.version)
-        })
-        .collect();
-    let live: std::collections::HashSet<&ItemKey> = keys.iter().collect();
-    cache.markdown.retain(|key, _| live.contains(key));
-    versions
+    for id in 0..site.items.len() {
+        versions[id] = versions[site.text_of(id)];
+    }
+    if keep {
+        let live: std::collections::HashSet<&ItemKey> = keys.iter().collect();
+        cache.markdown.retain(|key, _| live.contains(key));
+    }
+    (markdown, versions)
 }
 
 /// What templates are told of an item's translation: `ok`, `stale` or `orphan`.
@@ -599,7 +615,12 @@ impl PageRenderer<'_> {
                 .unwrap_or_else(|| frame.template.to_string()),
             _ => frame.template.to_string(),
         };
-        let fingerprint = self.fingerprint(&frame, &template);
+        // A one-shot build has nothing to compare a fingerprint with.
+        let fingerprint = if self.keep {
+            self.fingerprint(&frame, &template)
+        } else {
+            0
+        };
         if let Some((previous, bytes)) = self.previous.get(&path)
             && *previous == fingerprint
         {

@@ -21,6 +21,11 @@ impl MapBuilder {
         MapBuilder(Map::default())
     }
 
+    /// A builder for a map of about `n` entries, which then grows no more.
+    pub fn with_capacity(n: usize) -> Self {
+        MapBuilder(Map::with_capacity_and_hasher(n, Default::default()))
+    }
+
     pub fn from_map(map: &Map) -> Self {
         MapBuilder(map.clone())
     }
@@ -76,42 +81,55 @@ impl SiteValues {
     ) -> SiteValues {
         use rayon::prelude::*;
         let n = site.items.len();
-        let base_fingerprints: Vec<u64> = (0..n)
-            .into_par_iter()
-            .map(|id| base_fingerprint(site, id, markdown_versions[id], translation_states[id]))
-            .collect();
-        let full_fingerprints: Vec<u64> = (0..n)
-            .into_par_iter()
-            .map(|id| full_fingerprint(site, id, &base_fingerprints))
-            .collect();
+        // A one-shot build compares nothing with an earlier one: no fingerprints, no cache.
+        let keep = cache.keep_pieces;
+        let base_fingerprints: Vec<u64> = if keep {
+            (0..n)
+                .into_par_iter()
+                .map(|id| base_fingerprint(site, id, markdown_versions[id], translation_states[id]))
+                .collect()
+        } else {
+            vec![0; n]
+        };
+        let full_fingerprints: Vec<u64> = if keep {
+            (0..n)
+                .into_par_iter()
+                .map(|id| full_fingerprint(site, id, &base_fingerprints))
+                .collect()
+        } else {
+            vec![0; n]
+        };
         let cached = &cache.refs;
+        let cached = |id: ItemId| keep.then(|| cached.get(&keys[id])).flatten();
         let base_refs: Vec<Value> = (0..n)
             .into_par_iter()
-            .map(|id| match cached.get(&keys[id]) {
+            .map(|id| match cached(id) {
                 Some(c) if c.base_fingerprint == base_fingerprints[id] => c.base.clone(),
                 _ => base_ref(site, id, &markdown[id], translation_states[id]),
             })
             .collect();
         let refs: Vec<Value> = (0..n)
             .into_par_iter()
-            .map(|id| match cached.get(&keys[id]) {
+            .map(|id| match cached(id) {
                 Some(c) if c.full_fingerprint == full_fingerprints[id] => c.full.clone(),
                 _ => full_ref(site, id, &base_refs),
             })
             .collect();
-        cache.refs = keys
-            .iter()
-            .enumerate()
-            .map(|(id, key)| {
-                let entry = CachedRefs {
-                    base_fingerprint: base_fingerprints[id],
-                    base: base_refs[id].clone(),
-                    full_fingerprint: full_fingerprints[id],
-                    full: refs[id].clone(),
-                };
-                (key.clone(), entry)
-            })
-            .collect();
+        if keep {
+            cache.refs = keys
+                .iter()
+                .enumerate()
+                .map(|(id, key)| {
+                    let entry = CachedRefs {
+                        base_fingerprint: base_fingerprints[id],
+                        base: base_refs[id].clone(),
+                        full_fingerprint: full_fingerprints[id],
+                        full: refs[id].clone(),
+                    };
+                    (key.clone(), entry)
+                })
+                .collect();
+        }
         let languages: Vec<Value> = (0..site.languages.len())
             .map(|lang| language_value(site, lang))
             .collect();
@@ -367,7 +385,8 @@ fn base_ref(
                 .collect::<Vec<_>>(),
         )
     };
-    MapBuilder::new()
+    // As many entries as are set below, and the four `full_ref` adds.
+    MapBuilder::with_capacity(52)
         .set("section", item.section.folder())
         .set("title", fm.title.as_str())
         .set("slug", item.slug.as_str())

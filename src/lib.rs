@@ -112,6 +112,8 @@ pub fn render_site_with(
     options: BuildOptions,
     cache: &mut BuildCache,
 ) -> Result<RenderedBuild, Diagnostics> {
+    // The kept site is this build's to replace, whether it succeeds or not.
+    cache.last_site = None;
     let (site, mut diagnostics) = resolve_site_with(root, options, &mut cache.content);
     let Some(site) = site else {
         diagnostics.sort();
@@ -119,7 +121,6 @@ pub fn render_site_with(
     };
     let rendered = render::render_site_with(&site, &mut diagnostics, &mut cache.render);
     diagnostics.sort();
-    cache.last_site = None;
     if diagnostics.has_errors() {
         return Err(diagnostics);
     }

@@ -16,16 +16,16 @@ use crate::{BuildCache, BuildOptions, LastSite, RenderedBuild, render_site_with}
 pub enum Rebuilt {
     /// The whole site.
     Whole(RenderedBuild),
-    /// The outputs an edit of texts (or of static files) may have changed; every other output
+    /// The outputs an edit of texts or of static files may have changed; every other output
     /// is as it was.
-    Texts {
+    Outputs {
         update: RenderedUpdate,
         warnings: Diagnostics,
     },
 }
 
 /// Rebuilds the site in `root` after the files `changed` (absolute paths, as a watcher reports
-/// them) changed on disk. `cache` must come from [`BuildCache::for_serve`] and every earlier
+/// them) changed on disk; with none, the whole site (reusing what it can). `cache` must come from [`BuildCache::for_serve`] and every earlier
 /// rebuild of this site.
 pub fn rebuild_site(
     root: &Path,
@@ -35,7 +35,7 @@ pub fn rebuild_site(
 ) -> Result<Rebuilt, Diagnostics> {
     // Time stamps can miss an edit made within their resolution: what changed is read again.
     cache.content.forget(changed);
-    if let Some(rebuilt) = rebuild_static(cache, changed) {
+    if let Some(rebuilt) = rebuild_static(&options, cache, changed) {
         return Ok(rebuilt);
     }
     if let Some(rebuilt) = rebuild_texts(root, &options, cache, changed) {
@@ -48,8 +48,15 @@ pub fn rebuild_site(
 
 /// The rebuild of edits of static files the site already copies: they are copied again (the
 /// outputs read them), nothing is rendered. `None` when a changed path is anything else.
-fn rebuild_static(cache: &BuildCache, changed: &[PathBuf]) -> Option<Rebuilt> {
+fn rebuild_static(
+    options: &BuildOptions,
+    cache: &BuildCache,
+    changed: &[PathBuf],
+) -> Option<Rebuilt> {
     let LastSite { site, .. } = cache.last_site.as_ref()?;
+    if changed.is_empty() || !same_moment(site, options) {
+        return None;
+    }
     let mut files = Vec::with_capacity(changed.len());
     for path in changed {
         let copied =
@@ -64,7 +71,7 @@ fn rebuild_static(cache: &BuildCache, changed: &[PathBuf]) -> Option<Rebuilt> {
             contents: OutputContents::CopyOf(path.clone()),
         });
     }
-    Some(Rebuilt::Texts {
+    Some(Rebuilt::Outputs {
         update: RenderedUpdate {
             files,
             rendered_pages: 0,
@@ -82,17 +89,20 @@ fn rebuild_texts(
 ) -> Option<Rebuilt> {
     let LastSite { site, file_index } = cache.last_site.as_mut()?;
     let timer = crate::timings::Timer::start();
-    if !same_moment(site, options) {
+    if changed.is_empty() || !same_moment(site, options) {
         return None;
     }
+    // Each accepted file goes into the site at once: a title is checked against the titles
+    // the other files of the same save have now, not the ones they had.
+    // Any `None` from here on is followed by a full build, which drops this site.
     let mut edits = TextEdits::default();
     let mut files = Vec::new();
     for path in changed {
         let relative = path.strip_prefix(root).ok()?;
         let &index = file_index.get(relative)?;
         let old = &site.loaded.content[index];
-        let new = match crate::load::with_new_body(root, old) {
-            Some(new) => new,
+        let (new, front_matter_changed) = match crate::load::with_new_body(root, old) {
+            Some(new) => (new, false),
             None => {
                 let new = crate::load::read_again(root, old, &site.loaded.config.config)?;
                 let (new_fm, old_fm) = (&new.front_matter, &old.front_matter);
@@ -102,26 +112,26 @@ fn rebuild_texts(
                 {
                     return None;
                 }
-                edits.front_matter.push(index);
-                new
+                (new, true)
             }
         };
         if new.source != old.source {
+            let new = Arc::new(new);
+            site.loaded.content[index] = new.clone();
             edits.files.push(index);
-            files.push((path.clone(), index, Arc::new(new)));
+            if front_matter_changed {
+                edits.front_matter.push(index);
+            }
+            files.push((path.clone(), new));
         }
     }
-    for (_, index, new) in &files {
-        site.loaded.content[*index] = new.clone();
-    }
     timer.lap("texts: read");
-    // From here on, `None` is followed by a full build, which drops this site.
     let mut warnings = Diagnostics::new();
     let update = render::rerender_texts(site, &mut cache.render, &edits, &mut warnings)?;
-    for (path, _, file) in files {
+    for (path, file) in files {
         cache.content.update(path, file);
     }
-    Some(Rebuilt::Texts { update, warnings })
+    Some(Rebuilt::Outputs { update, warnings })
 }
 
 /// Whether resolving at `options.now` would decide what the site was resolved with: no news

@@ -58,7 +58,7 @@ enum Path {
     /// The whole site, reusing what did not change.
     Whole,
     /// Only what shows the edited texts.
-    Texts,
+    Outputs,
     Failed,
 }
 
@@ -94,7 +94,7 @@ impl Served {
                 self.files = files(Ok(build)).unwrap();
                 (Ok(()), Path::Whole, rendered, pages)
             }
-            Ok(Rebuilt::Texts { update, .. }) => {
+            Ok(Rebuilt::Outputs { update, .. }) => {
                 let rendered = update.rendered_pages;
                 for file in update.files {
                     let path = file.path.clone();
@@ -105,7 +105,7 @@ impl Served {
                     self.files.insert(path, bytes_of(file.contents));
                 }
                 let pages = self.files.keys().filter(|p| p.ends_with(".html")).count();
-                (Ok(()), Path::Texts, rendered, pages)
+                (Ok(()), Path::Outputs, rendered, pages)
             }
             Err(diagnostics) => (Err(errors(diagnostics)), Path::Failed, 0, 0),
         }
@@ -165,7 +165,7 @@ fn incremental_rebuilds_equal_full_builds() {
     // summary: a few pages, not the site.
     assert_eq!(
         path,
-        Path::Texts,
+        Path::Outputs,
         "an edit of a body re-renders what shows it"
     );
     assert!(
@@ -176,7 +176,7 @@ fn incremental_rebuilds_equal_full_builds() {
         f.write("content/news/results.en.md", "---\ntitle: First results\ndate: 2024-03-01\npartners: [citeve]\ntags: [textile]\n---\nIntro.\n\n<!-- more -->\n\nMore details.\n");
         vec!["content/news/results.en.md"]
     });
-    assert_eq!(path, Path::Texts);
+    assert_eq!(path, Path::Outputs);
     let (path, ..) = step(&f, &mut served, "editing a partner's body", |f| {
         f.write(
             "content/partners/aeiti.en.md",
@@ -184,7 +184,7 @@ fn incremental_rebuilds_equal_full_builds() {
         );
         vec!["content/partners/aeiti.en.md"]
     });
-    assert_eq!(path, Path::Texts);
+    assert_eq!(path, Path::Outputs);
     let (path, ..) = step(&f, &mut served, "editing a meeting's body", |f| {
         f.write(
             "content/meetings/assembly.en.md",
@@ -192,7 +192,7 @@ fn incremental_rebuilds_equal_full_builds() {
         );
         vec!["content/meetings/assembly.en.md"]
     });
-    assert_eq!(path, Path::Texts);
+    assert_eq!(path, Path::Outputs);
     let (path, ..) = step(
         &f,
         &mut served,
@@ -215,7 +215,7 @@ fn incremental_rebuilds_equal_full_builds() {
     );
     assert_eq!(
         path,
-        Path::Texts,
+        Path::Outputs,
         "what a translation was made from shapes nothing"
     );
     let translation = "es/news/arranque/index.html";
@@ -229,7 +229,7 @@ fn incremental_rebuilds_equal_full_builds() {
             vec!["content/news/kick-off.en.md"]
         },
     );
-    assert_eq!(path, Path::Texts);
+    assert_eq!(path, Path::Outputs);
     assert_ne!(
         served.files[translation], before,
         "the translation now says that it may be out of date"
@@ -245,11 +245,11 @@ fn incremental_rebuilds_equal_full_builds() {
         );
         vec!["content/pages/about.en.md", "content/pages/about.es.md"]
     });
-    assert_eq!(path, Path::Texts);
+    assert_eq!(path, Path::Outputs);
     let (path, ..) = step(&f, &mut served, "a save that changed nothing", |_| {
         vec!["content/pages/about.en.md"]
     });
-    assert_eq!(path, Path::Texts);
+    assert_eq!(path, Path::Outputs);
     let (path, ..) = step(&f, &mut served, "retitling a news item", |f| {
         f.write(
             "content/news/later.en.md",
@@ -259,7 +259,7 @@ fn incremental_rebuilds_equal_full_builds() {
     });
     assert_eq!(
         path,
-        Path::Texts,
+        Path::Outputs,
         "the list's order holds with the new title"
     );
     let (path, ..) = step(&f, &mut served, "moving a meeting", |f| {
@@ -269,7 +269,7 @@ fn incremental_rebuilds_equal_full_builds() {
         );
         vec!["content/meetings/assembly.en.md"]
     });
-    assert_eq!(path, Path::Texts);
+    assert_eq!(path, Path::Outputs);
     let (path, ..) = step(&f, &mut served, "a partner's country", |f| {
         f.write(
             "content/partners/citeve.en.md",
@@ -277,7 +277,7 @@ fn incremental_rebuilds_equal_full_builds() {
         );
         vec!["content/partners/citeve.en.md"]
     });
-    assert_eq!(path, Path::Texts);
+    assert_eq!(path, Path::Outputs);
     let (path, ..) = step(
         &f,
         &mut served,
@@ -313,7 +313,7 @@ fn incremental_rebuilds_equal_full_builds() {
     );
     assert_eq!(
         path,
-        Path::Texts,
+        Path::Outputs,
         "`Afterwards` still comes before `Same day`"
     );
     let (path, ..) = step(&f, &mut served, "retitling it past the other", |f| {
@@ -405,6 +405,56 @@ fn incremental_rebuilds_equal_full_builds() {
         );
         vec!["content/news/later.en.md"]
     });
+    step(
+        &f,
+        &mut served,
+        "a page that ends with its front matter",
+        |f| {
+            f.write("content/pages/bare.en.md", "---\ntitle: Bare\n---");
+            vec!["content/pages/bare.en.md"]
+        },
+    );
+    let (path, ..) = step(&f, &mut served, "typing after its closing line", |f| {
+        f.write("content/pages/bare.en.md", "---\ntitle: Bare\n---Text");
+        vec!["content/pages/bare.en.md"]
+    });
+    assert_eq!(path, Path::Failed, "`---Text` closes no front matter");
+    step(&f, &mut served, "a body below it", |f| {
+        f.write("content/pages/bare.en.md", "---\ntitle: Bare\n---\nText.\n");
+        vec!["content/pages/bare.en.md"]
+    });
+    step(&f, &mut served, "two items of one day", |f| {
+        f.write(
+            "content/news/twin-a.en.md",
+            "---\ntitle: Alpha\ndate: 2024-07-01\n---\nOne.\n",
+        );
+        f.write(
+            "content/news/twin-b.en.md",
+            "---\ntitle: Beta\ndate: 2024-07-01\n---\nTwo.\n",
+        );
+        vec!["content/news/twin-a.en.md", "content/news/twin-b.en.md"]
+    });
+    let (path, ..) = step(
+        &f,
+        &mut served,
+        "retitling both in one save, swapping their order",
+        |f| {
+            f.write(
+                "content/news/twin-a.en.md",
+                "---\ntitle: Bc\ndate: 2024-07-01\n---\nOne.\n",
+            );
+            f.write(
+                "content/news/twin-b.en.md",
+                "---\ntitle: Bb\ndate: 2024-07-01\n---\nTwo.\n",
+            );
+            vec!["content/news/twin-a.en.md", "content/news/twin-b.en.md"]
+        },
+    );
+    assert_eq!(
+        path,
+        Path::Whole,
+        "each title keeps its place only against the other's old one"
+    );
     let (path, rendered, _) = step(&f, &mut served, "overriding a template", |f| {
         f.write("templates/news.html", "{% extends \"base.html\" %}{% block content %}<h1 class=\"custom\">{{ item.title }}</h1>{{ item.content | safe }}{% endblock content %}");
         vec!["templates/news.html"]
@@ -430,6 +480,34 @@ fn incremental_rebuilds_equal_full_builds() {
         rendered == pages,
         "{rendered} of {pages} pages rendered again"
     );
+    step(&f, &mut served, "a component that every page calls", |f| {
+        f.write(
+            "templates/partials/stamp.html",
+            "{% component stamp() %}<small>version one</small>{% endcomponent %}",
+        );
+        f.write(
+            "templates/partials/footer.html",
+            "<footer class=\"site-footer\">Our own footer {{ <stamp/> }}</footer>",
+        );
+        vec![
+            "templates/partials/stamp.html",
+            "templates/partials/footer.html",
+        ]
+    });
+    let (_, rendered, pages) = step(&f, &mut served, "editing only the component", |f| {
+        f.write(
+            "templates/partials/stamp.html",
+            "{% component stamp() %}<small>version two</small>{% endcomponent %}",
+        );
+        vec!["templates/partials/stamp.html"]
+    });
+    assert!(
+        served.files["en/news/later/index.html"]
+            .windows(11)
+            .any(|w| w == b"version two"),
+        "the page shows the new component"
+    );
+    assert_eq!(rendered, pages, "every page calls the component");
     step(&f, &mut served, "changing the configuration", |f| {
         let config = f
             .read("site.yaml")
@@ -445,5 +523,5 @@ fn incremental_rebuilds_equal_full_builds() {
         f.write("static/robots-extra.txt", "hello again");
         vec!["static/robots-extra.txt"]
     });
-    assert_eq!(path, Path::Texts, "a static file is only copied");
+    assert_eq!(path, Path::Outputs, "a static file is only copied");
 }

@@ -255,8 +255,9 @@ pub fn load_content(
 /// end of the front matter is as it was, so everything read from the front matter is too.
 /// `None` when that is not so or the file cannot be read as text (a full load tells why).
 pub fn with_new_body(root: &Path, file: &ContentFile) -> Option<ContentFile> {
-    // A file without front matter is an error a full load reports.
-    if file.body_offset == 0 {
+    // A file without front matter is an error a full load reports; and where the closing
+    // `---` ends the file, text typed after it may make it no fence any more.
+    if file.body_offset == 0 || !file.source[..file.body_offset].ends_with('\n') {
         return None;
     }
     let bytes = std::fs::read(root.join(&file.path)).ok()?;

@@ -126,7 +126,6 @@ pub struct TranslatedFrom {
 }
 
 impl FrontMatter {
-    /// Keys that are set but mean nothing for items of `section` (a `country` on a news item).
     /// Whether `self` and `other` differ only in keys whose values pages show, not in keys that
     /// shape the site (URLs, lists, dates, translations, templates, aliases). The title also
     /// orders lists: whether a new one keeps their order is for resolve to say
@@ -158,6 +157,7 @@ impl FrontMatter {
         shape(self) == shape(other)
     }
 
+    /// Keys that are set but mean nothing for items of `section` (a `country` on a news item).
     pub fn misplaced_keys(&self, section: Section) -> Vec<&'static str> {
         use Section::*;
         let keys: [(&'static str, bool, &[Section]); 22] = [

@@ -211,10 +211,19 @@ fn rerender(
     timer.lap("texts: values");
     let timer = crate::timings::Timer::start();
     // 4. The pages that show any of them.
-    let mut pages: Vec<u32> = text_changed
-        .iter()
-        .chain(&values_changed)
-        .flat_map(|&id| state.pages_of_item[id].iter().copied())
+    // An item's text is shown on its own page; everywhere else through its values.
+    let page_list = &parts.pages;
+    let own_pages = text_changed.iter().flat_map(|&id| {
+        state.pages_of_item[id].iter().copied().filter(
+            move |&page| matches!(page_list[page as usize], Page::Item(shown) if shown == id),
+        )
+    });
+    let mut pages: Vec<u32> = own_pages
+        .chain(
+            values_changed
+                .iter()
+                .flat_map(|&id| state.pages_of_item[id].iter().copied()),
+        )
         .collect();
     pages.sort_unstable();
     pages.dedup();

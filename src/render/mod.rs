@@ -201,8 +201,10 @@ pub fn render_site_with(
     diagnostics: &mut Diagnostics,
     cache: &mut RenderCache,
 ) -> RenderedSite {
-    // What the previous render left to be freed (serve keeps one cache for every rebuild).
+    // What the previous render left to be freed (serve keeps one cache for every rebuild),
+    // and its state, which this render replaces whether it succeeds or not.
     cache.retired.clear();
+    cache.last = None;
     let timer = crate::timings::Timer::start();
     // Items across builds, for the pieces kept for the next one (none in a one-shot build).
     let keys: Vec<ItemKey> = if cache.keep_pieces {
@@ -369,7 +371,6 @@ pub fn render_site_with(
     files.extend(search);
     files.extend(static_files(site));
     timer.lap("render: other outputs");
-    cache.last = None;
     let parts = incremental::RenderedParts {
         markdown,
         markdown_versions,
@@ -660,7 +661,13 @@ impl PageRenderer<'_> {
         frame.hash(&mut h);
         for &id in &frame.deps {
             self.values.full_fingerprints[id].hash(&mut h);
-            self.markdown_versions[id].hash(&mut h);
+        }
+        // Only an item's own page shows its rendered text (`content`, the description, JSON-LD);
+        // lists show values, whose fingerprints cover what of the text they hold.
+        if frame.kind == "item" {
+            for &id in &frame.deps {
+                self.markdown_versions[id].hash(&mut h);
+            }
         }
         cache::finish(h)
     }

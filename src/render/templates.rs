@@ -9,24 +9,35 @@ use crate::diagnostics::{Diagnostic, Location};
 use crate::load::{TemplateSource, Theme, UiStrings};
 use crate::resolve::ResolvedSite;
 
-/// Per template, a fingerprint of the texts of it and of every template it uses (`extends`,
-/// `include`, `import`, `from`), so that editing one template renders again only the pages
-/// that use it. A template that names another by anything but a string literal uses them all.
+/// Per template, a fingerprint of its text and of the texts of every template it uses, so
+/// that editing one template renders again only the pages that use it. A template uses those
+/// it extends or includes, directly or not, and every template that defines a component (a
+/// component is called by name from anywhere); one that names a template by anything but a
+/// string uses them all.
 fn template_fingerprints(templates: &[TemplateSource]) -> HashMap<String, u64> {
     use std::hash::{Hash, Hasher};
     let names: Vec<&str> = templates.iter().map(|t| t.name.as_str()).collect();
-    let uses: HashMap<&str, Vec<&str>> = templates
+    let references: Vec<(&str, TemplateReferences)> = templates
         .iter()
-        .map(|t| {
-            let used = match templates_used(&t.text) {
+        .map(|t| (t.name.as_str(), template_references(&t.text)))
+        .collect();
+    let components: Vec<&str> = references
+        .iter()
+        .filter(|(_, r)| r.defines_components)
+        .map(|(name, _)| *name)
+        .collect();
+    let uses: HashMap<&str, Vec<&str>> = references
+        .iter()
+        .map(|(name, r)| {
+            let used = match &r.used {
                 Some(used) => names
                     .iter()
                     .copied()
-                    .filter(|name| used.contains(name))
+                    .filter(|n| used.contains(n) || components.contains(n))
                     .collect(),
                 None => names.clone(),
             };
-            (t.name.as_str(), used)
+            (*name, used)
         })
         .collect();
     let texts: HashMap<&str, &str> = templates
@@ -60,25 +71,43 @@ fn template_fingerprints(templates: &[TemplateSource]) -> HashMap<String, u64> {
         .collect()
 }
 
-/// The names of the templates `text` uses, or `None` when one is named by an expression.
-fn templates_used(text: &str) -> Option<Vec<&str>> {
-    let mut used = Vec::new();
+/// What a template's tags say of other templates.
+#[derive(Debug, PartialEq)]
+struct TemplateReferences<'a> {
+    /// The templates it extends or includes; `None` when one is not named by a string.
+    used: Option<Vec<&'a str>>,
+    /// Whether it defines a component (`{% component name() %}`).
+    defines_components: bool,
+}
+
+fn template_references(text: &str) -> TemplateReferences<'_> {
+    let mut used = Some(Vec::new());
+    let mut defines_components = false;
     for tag in text.split("{%").skip(1) {
         let tag = tag.split("%}").next().unwrap_or_default();
         let tag = tag.trim_start_matches(['-', '+']).trim_start();
         let keyword = tag.split_whitespace().next().unwrap_or_default();
-        if !matches!(keyword, "extends" | "include" | "import" | "from") {
-            continue;
+        match keyword {
+            "component" => defines_components = true,
+            "extends" | "include" => {
+                let rest = tag[keyword.len()..].trim_start();
+                let name = rest
+                    .chars()
+                    .next()
+                    .filter(|q| matches!(q, '"' | '\'' | '`'))
+                    .and_then(|q| rest[1..].split(q).next());
+                match (name, used.as_mut()) {
+                    (Some(name), Some(list)) => list.push(name),
+                    _ => used = None,
+                }
+            }
+            _ => {}
         }
-        let rest = &tag[keyword.len()..];
-        let literals: Vec<&str> = rest.split('"').skip(1).step_by(2).collect();
-        let first = rest.trim_start();
-        if literals.is_empty() || !(first.starts_with('"') || first.starts_with('[')) {
-            return None;
-        }
-        used.extend(literals);
     }
-    Some(used)
+    TemplateReferences {
+        used,
+        defines_components,
+    }
 }
 
 /// What the template functions look things up in; owned, because Tera functions are `'static`.
@@ -416,25 +445,33 @@ fn register_functions(tera: &mut Tera, lookups: Arc<Lookups>) {
 
 #[cfg(test)]
 mod tests {
-    use super::templates_used;
+    use super::{TemplateReferences, template_references};
 
     #[test]
     fn finds_the_templates_a_template_uses() {
-        let text = r#"{% extends "base.html" %}{%- include "partials/card.html" ignore missing -%}
-            {% import "macros.html" as m %}{% from "forms.html" import field %}
-            {% include ["a.html", "b.html"] %}{% if x %}{{ y }}{% endif %}"#;
+        let text = r#"{% extends "base.html" %}{%- include 'partials/card.html' -%}
+            {% include `partials/tags.html` %}{% if x %}{{ y }}{% endif %}"#;
         assert_eq!(
-            templates_used(text),
-            Some(vec![
-                "base.html",
-                "partials/card.html",
-                "macros.html",
-                "forms.html",
-                "a.html",
-                "b.html"
-            ])
+            template_references(text),
+            TemplateReferences {
+                used: Some(vec![
+                    "base.html",
+                    "partials/card.html",
+                    "partials/tags.html"
+                ]),
+                defines_components: false,
+            }
         );
-        assert_eq!(templates_used(r#"{% include name ~ ".html" %}"#), None);
-        assert_eq!(templates_used("{% set included = 1 %}"), Some(vec![]));
+        assert_eq!(template_references("{% include name %}").used, None);
+        assert_eq!(
+            template_references("{% set included = 1 %}").used,
+            Some(vec![])
+        );
+        assert!(
+            template_references(
+                "{% component card(title) %}<b>{{ title }}</b>{% endcomponent card %}"
+            )
+            .defines_components
+        );
     }
 }

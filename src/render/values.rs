@@ -163,24 +163,19 @@ impl SiteValues {
             markdown_versions,
             translation_states,
         } = texts;
-        let mut base_changed = Vec::new();
+        // Fingerprints follow every new text, so that the next full build finds them right;
+        // values are compared, so that only a change of what they show reaches other pages.
+        let mut base_touched = Vec::new();
         for &id in candidates {
             let fingerprint =
                 base_fingerprint(site, id, markdown_versions[id], translation_states[id]);
             if fingerprint != self.base_fingerprints[id] {
                 self.base_fingerprints[id] = fingerprint;
-                let value = base_ref(site, id, &markdown[id], translation_states[id]);
-                // A fingerprint changes with every new text; the value only when what it
-                // shows does (an edit below the summary leaves it as it was).
-                if value != self.base_refs[id] {
-                    self.base_refs[id] = value;
-                    base_changed.push(id);
-                }
-                cache_refs(cache, site, id, self);
+                self.base_refs[id] = base_ref(site, id, &markdown[id], translation_states[id]);
+                base_touched.push(id);
             }
         }
-        base_changed.sort_unstable();
-        let mut to_check: Vec<ItemId> = base_changed
+        let mut to_check: Vec<ItemId> = base_touched
             .iter()
             .flat_map(|&id| std::iter::once(id).chain(listed_by[id].iter().copied()))
             .collect();
@@ -196,8 +191,8 @@ impl SiteValues {
                     self.refs[id] = value;
                     changed.push(id);
                 }
-                cache_refs(cache, site, id, self);
             }
+            cache_refs(cache, site, id, self);
         }
         changed
     }
@@ -385,8 +380,8 @@ fn base_ref(
                 .collect::<Vec<_>>(),
         )
     };
-    // As many entries as are set below, and the four `full_ref` adds.
-    MapBuilder::with_capacity(52)
+    // Room for the entries set below, the four `full_ref` adds and an item page's `content`.
+    MapBuilder::with_capacity(48)
         .set("section", item.section.folder())
         .set("title", fm.title.as_str())
         .set("slug", item.slug.as_str())

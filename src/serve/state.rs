@@ -69,7 +69,7 @@ impl Preview {
                 }
                 self.swap_in(rendered, touched_static)
             }
-            Ok(Rebuilt::Texts { update, warnings }) => {
+            Ok(Rebuilt::Outputs { update, warnings }) => {
                 if !warnings.is_empty() {
                     eprint!("{}", plain_report(&warnings));
                 }

@@ -1060,6 +1060,7 @@ impl PageRenderer<'_> {
         let language = &site.languages[lang];
         ctx.insert_value("lang", Value::from(language.code.as_str()));
         ctx.insert_value("language", self.values.languages[lang].clone());
+        ctx.insert_value("ui", self.values.ui[lang].clone());
         ctx.insert_value("site", self.values.site[lang].clone());
         ctx.insert_value("menu", self.menu(lang, &frame.url));
         ctx.insert_value("kind", Value::from(frame.kind));

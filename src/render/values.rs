@@ -67,6 +67,9 @@ pub struct SiteValues {
     pub site: Vec<Value>,
     /// Per language: the `language` variable.
     pub languages: Vec<Value>,
+    /// Per language: the `ui` variable, every UI string by key (the default language's where
+    /// the language has none), what `t(key=…)` looks up, without a function call.
+    pub ui: Vec<Value>,
 }
 
 impl SiteValues {
@@ -144,6 +147,9 @@ impl SiteValues {
             full_fingerprints,
             site: site_values,
             languages,
+            ui: (0..site.languages.len())
+                .map(|lang| ui_value(site, lang))
+                .collect(),
         }
     }
 
@@ -217,6 +223,25 @@ fn cache_refs(cache: &mut RenderCache, site: &ResolvedSite, id: ItemId, values: 
             full: values.refs[id].clone(),
         },
     );
+}
+
+/// The UI strings of `lang`, completed with the default language's.
+fn ui_value(site: &ResolvedSite, lang: LangId) -> Value {
+    let strings = &site.loaded.theme.strings;
+    let own = strings.get(site.lang_code(lang));
+    let default = strings.get(site.lang_code(site.default_lang));
+    let mut map = Map::with_capacity_and_hasher(
+        default
+            .map_or(0, |d| d.len())
+            .max(own.map_or(0, |o| o.len())),
+        Default::default(),
+    );
+    for texts in [default, own].into_iter().flatten() {
+        for (key, text) in texts {
+            map.insert(key.clone().into(), Value::from(text.as_str()));
+        }
+    }
+    Value::from(map)
 }
 
 fn language_value(site: &ResolvedSite, lang: LangId) -> Value {

@@ -93,6 +93,7 @@ impl BuildCache {
     /// of item texts re-renders only what shows them.
     pub fn for_serve() -> BuildCache {
         let mut cache = BuildCache::default();
+        cache.content.keep = true;
         cache.render.keep_pieces = true;
         cache.render.keep_state = true;
         cache

@@ -77,6 +77,8 @@ impl ContentFile {
 /// that `serve` re-reads only the files that changed.
 #[derive(Default)]
 pub struct ContentCache {
+    /// Whether to keep what was read for a next load (a one-shot build keeps nothing).
+    pub keep: bool,
     files: HashMap<PathBuf, CachedFile>,
     /// The configuration they were read with (languages decide how file names are read).
     config: Option<Arc<str>>,
@@ -171,7 +173,12 @@ pub fn load_content(
         if !entry.file_type().is_file() {
             continue;
         }
-        let stamp = entry.metadata().ok().map(|m| (m.modified().ok(), m.len()));
+        // Time stamps only serve a next load.
+        let stamp = if cache.keep {
+            entry.metadata().ok().map(|m| (m.modified().ok(), m.len()))
+        } else {
+            None
+        };
         let path = entry.into_path();
         if path.extension().is_some_and(|e| e == "md") {
             markdown.push((path, stamp));
@@ -193,7 +200,7 @@ pub fn load_content(
     for ((path, stamp), result) in markdown.into_iter().zip(results) {
         match result {
             Ok(file) => {
-                if let Some(stamp) = stamp {
+                if let Some(stamp) = stamp.filter(|_| cache.keep) {
                     cached.insert(
                         path,
                         CachedFile {

@@ -25,8 +25,8 @@ pub enum Rebuilt {
 }
 
 /// Rebuilds the site in `root` after the files `changed` (absolute paths, as a watcher reports
-/// them) changed on disk; with none, the whole site (reusing what it can). `cache` must come from [`BuildCache::for_serve`] and every earlier
-/// rebuild of this site.
+/// them) changed on disk; with none, the whole site (reusing what it can). `cache` must come
+/// from [`BuildCache::for_serve`] and every earlier rebuild of this site.
 pub fn rebuild_site(
     root: &Path,
     options: BuildOptions,

@@ -85,15 +85,6 @@ fn published_meetings(site: &ResolvedSite, lang: LangId) -> Vec<ItemId> {
         .unwrap_or_default()
 }
 
-fn site_title(site: &ResolvedSite, lang: LangId) -> &str {
-    site.loaded
-        .config
-        .config
-        .title
-        .get(site.lang_code(lang), site.lang_code(site.default_lang))
-        .unwrap_or_default()
-}
-
 fn render_language_calendar(
     site: &ResolvedSite,
     markdown: &[RenderedMarkdown],
@@ -103,7 +94,7 @@ fn render_language_calendar(
 ) -> OutputFile {
     let label = ui(lang, "section_meetings").unwrap_or_else(|| "Meetings".into());
     let online = ui(lang, "online").unwrap_or_else(|| "Online".into());
-    let name = format!("{}: {label}", site_title(site, lang));
+    let name = format!("{}: {label}", site.title_in(lang));
     let writer = CalendarWriter {
         site,
         markdown,
@@ -130,7 +121,7 @@ fn render_meeting_calendar(
     };
     let name = format!(
         "{}: {}",
-        site_title(site, lang),
+        site.title_in(lang),
         site.file(id).front_matter.title
     );
     OutputFile {

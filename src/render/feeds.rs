@@ -43,16 +43,7 @@ pub fn render_feeds(
     let limit = site.loaded.config.config.feed_limit;
     let mut files = Vec::new();
     for lang in 0..site.languages.len() {
-        let code = site.lang_code(lang);
-        let default = site.lang_code(site.default_lang);
-        let site_title = site
-            .loaded
-            .config
-            .config
-            .title
-            .get(code, default)
-            .unwrap_or_default()
-            .to_string();
+        let site_title = site.title_in(lang).to_string();
         let newest = |section: Section| -> Vec<ItemId> {
             site.sections[lang]
                 .get(&section)

@@ -1194,14 +1194,7 @@ impl PageRenderer<'_> {
     }
 
     fn site_title(&self, lang: LangId) -> String {
-        let site = self.site;
-        site.loaded
-            .config
-            .config
-            .title
-            .get(site.lang_code(lang), site.lang_code(site.default_lang))
-            .unwrap_or_default()
-            .to_string()
+        self.site.title_in(lang).to_string()
     }
 
     fn section_title(&self, lang: LangId, section: Section) -> String {

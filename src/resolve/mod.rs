@@ -163,6 +163,16 @@ impl ResolvedSite {
         self.items[item].fallback_of.unwrap_or(item)
     }
 
+    /// The site's title in `lang` (else in the default language; empty when site.yaml has none).
+    pub fn title_in(&self, lang: LangId) -> &str {
+        self.loaded
+            .config
+            .config
+            .title
+            .get(self.lang_code(lang), self.lang_code(self.default_lang))
+            .unwrap_or_default()
+    }
+
     /// `/en/` plus `path` under the base path.
     pub fn lang_url(&self, lang: LangId, path: &str) -> String {
         format!("{}/{}/{}", self.base_path, self.languages[lang].code, path)

@@ -7,46 +7,16 @@ mod common;
 #[path = "common/servers.rs"]
 mod servers;
 
-use std::collections::BTreeMap;
 use std::fs;
-use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::{Fixture, SITE_YAML, stderr, tree};
+use common::{Fixture, SITE_YAML, rewritten, stamps, stderr, tree};
 use herald::deploy::manifest::{MANIFEST_FILE, Manifest};
 use servers::{Ftpd, Sshd};
 use tempfile::TempDir;
 
 const REVISED: &str = "---\ntitle: First results\ndate: 2024-03-01\npartners: [citeve]\ntags: [textile]\n---\nIntro, revised.\n\n<!-- more -->\n\nDetails.\n";
-
-/// Every file under `dir` with its inode and modification time.
-fn stamps(dir: &Path) -> BTreeMap<String, (u64, i64, i64)> {
-    walkdir::WalkDir::new(dir)
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file())
-        .map(|e| {
-            let m = e.metadata().unwrap();
-            let rel = e.path().strip_prefix(dir).unwrap();
-            (
-                rel.to_string_lossy().into_owned(),
-                (m.ino(), m.mtime(), m.mtime_nsec()),
-            )
-        })
-        .collect()
-}
-
-fn rewritten(
-    before: &BTreeMap<String, (u64, i64, i64)>,
-    after: &BTreeMap<String, (u64, i64, i64)>,
-) -> Vec<String> {
-    after
-        .iter()
-        .filter(|(path, stamp)| before.get(*path) != Some(stamp))
-        .map(|(path, _)| path.clone())
-        .collect()
-}
 
 /// A site deployed to a folder `www` that a server serves.
 struct Remote {

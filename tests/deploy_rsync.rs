@@ -6,12 +6,10 @@ mod common;
 #[path = "common/servers.rs"]
 mod servers;
 
-use std::collections::BTreeMap;
 use std::fs;
-use std::os::unix::fs::MetadataExt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use common::{Fixture, SITE_YAML, live_release, release_names, stderr, tree};
+use common::{Fixture, SITE_YAML, live_release, release_names, rewritten, stamps, stderr, tree};
 use herald::deploy::manifest::{MANIFEST_FILE, Manifest};
 use herald::deploy::{DeployOptions, deploy};
 use servers::Sshd;
@@ -88,36 +86,6 @@ impl Remote {
         assert!(served == output, "the target serves exactly public/");
         assert_eq!(manifest.files.len(), output.len());
     }
-}
-
-/// Every file under `dir` (through links) with its inode and modification time: a file that
-/// was written again has a new one.
-fn stamps(dir: &Path) -> BTreeMap<String, (u64, i64, i64)> {
-    walkdir::WalkDir::new(dir)
-        .follow_links(true)
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file())
-        .map(|e| {
-            let m = e.metadata().unwrap();
-            let rel = e.path().strip_prefix(dir).unwrap();
-            (
-                rel.to_string_lossy().into_owned(),
-                (m.ino(), m.mtime(), m.mtime_nsec()),
-            )
-        })
-        .collect()
-}
-
-fn rewritten(
-    before: &BTreeMap<String, (u64, i64, i64)>,
-    after: &BTreeMap<String, (u64, i64, i64)>,
-) -> Vec<String> {
-    after
-        .iter()
-        .filter(|(path, stamp)| before.get(*path) != Some(stamp))
-        .map(|(path, _)| path.clone())
-        .collect()
 }
 
 const REVISED: &str = "---\ntitle: First results\ndate: 2024-03-01\npartners: [citeve]\ntags: [textile]\n---\nIntro, revised.\n\n<!-- more -->\n\nDetails.\n";

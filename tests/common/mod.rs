@@ -206,3 +206,34 @@ impl Fixture {
         }
     }
 }
+
+/// Per file: its inode and modification time; a file written again has new ones.
+pub type Stamps = BTreeMap<String, (u64, i64, i64)>;
+
+/// Every file under `dir` (through links) with its [`Stamps`].
+pub fn stamps(dir: &Path) -> Stamps {
+    use std::os::unix::fs::MetadataExt;
+    walkdir::WalkDir::new(dir)
+        .follow_links(true)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let m = e.metadata().expect("metadata");
+            let rel = e.path().strip_prefix(dir).expect("under dir");
+            (
+                rel.to_string_lossy().into_owned(),
+                (m.ino(), m.mtime(), m.mtime_nsec()),
+            )
+        })
+        .collect()
+}
+
+/// The files of `after` that are new or were written again since `before`.
+pub fn rewritten(before: &Stamps, after: &Stamps) -> Vec<String> {
+    after
+        .iter()
+        .filter(|(path, stamp)| before.get(*path) != Some(stamp))
+        .map(|(path, _)| path.clone())
+        .collect()
+}

@@ -58,6 +58,11 @@ pub fn render_item_markdown(site: &ResolvedSite, item: ItemId) -> RenderedMarkdo
     let mut uses_ui_strings = false;
 
     for (event, range) in Parser::new_ext(body, options()).into_offset_iter() {
+        // Where in the file the event starts, for a diagnostic.
+        let location = || {
+            let (line, column) = line_col(&file.source, file.body_offset + range.start);
+            crate::diagnostics::Location::at(&file.path, line, column)
+        };
         if in_shortcode {
             in_shortcode = !matches!(event, Event::End(TagEnd::Paragraph));
             continue;
@@ -65,10 +70,6 @@ pub fn render_item_markdown(site: &ResolvedSite, item: ItemId) -> RenderedMarkdo
         let event = if matches!(event, Event::Start(Tag::Paragraph))
             && let Some(parsed) = parse_shortcode(&body[range.clone()])
         {
-            let location = || {
-                let (line, column) = line_col(&file.source, file.body_offset + range.start);
-                crate::diagnostics::Location::at(&file.path, line, column)
-            };
             match render_shortcode(site, item, parsed) {
                 Ok(html) => {
                     in_shortcode = true;
@@ -90,10 +91,6 @@ pub fn render_item_markdown(site: &ResolvedSite, item: ItemId) -> RenderedMarkdo
                 title,
                 id,
             }) if dest_url.starts_with("@/") => {
-                let location = || {
-                    let (line, column) = line_col(&file.source, file.body_offset + range.start);
-                    crate::diagnostics::Location::at(&file.path, line, column)
-                };
                 let dest = match parse_internal_link(&dest_url, &languages) {
                     Some(target) => {
                         match record(&mut links, &dest_url, site.resolve_link(&target, lang)) {

@@ -21,7 +21,8 @@ use rayon::prelude::*;
 use super::manifest::{LocalTree, MANIFEST_FILE, Manifest, Plan};
 use super::{DeployError, Publisher};
 
-const PARTIAL_SUFFIX: &str = ".partial";
+/// Ends the name of a release folder being filled (after a leading `.`).
+pub const PARTIAL_SUFFIX: &str = ".partial";
 
 pub struct DirectoryPublisher {
     target: String,
@@ -293,14 +294,7 @@ impl Publisher for DirectoryPublisher {
         self.remove_partial_releases()?;
         let releases_dir = self.releases_dir();
         fs::create_dir_all(&releases_dir).map_err(self.io_error("cannot create", &releases_dir))?;
-        let number = self
-            .releases()?
-            .iter()
-            .filter_map(|r| release_number(r))
-            .max()
-            .unwrap_or(0)
-            + 1;
-        let release = release_name(number, chrono::Utc::now());
+        let release = next_release_name(&self.releases()?, chrono::Utc::now());
         let partial = releases_dir.join(format!(".{release}{PARTIAL_SUFFIX}"));
         let previous = match &live {
             Live::Release(previous) => Some(releases_dir.join(previous)),
@@ -322,11 +316,8 @@ impl Publisher for DirectoryPublisher {
         let Live::Release(current) = &live else {
             return Err(DeployError::NothingToRollBack(self.target.clone()));
         };
-        let current_number = release_number(current).unwrap_or(0);
-        let previous = self
-            .releases()?
-            .into_iter()
-            .rfind(|r| release_number(r).is_some_and(|n| n < current_number))
+        let previous = release_before(&self.releases()?, current)
+            .cloned()
             .ok_or_else(|| DeployError::NothingToRollBack(self.target.clone()))?;
         if !dry_run {
             self.swap_link(&previous, &live)?;
@@ -339,6 +330,21 @@ impl Publisher for DirectoryPublisher {
 /// moment, for people.
 pub fn release_name(number: u64, now: chrono::DateTime<chrono::Utc>) -> String {
     format!("{number:06}-{}", now.format("%Y%m%dT%H%M%SZ"))
+}
+
+/// The name of the release after `releases` (release folder names; other names are ignored).
+pub fn next_release_name(releases: &[String], now: chrono::DateTime<chrono::Utc>) -> String {
+    let last = releases.iter().filter_map(|r| release_number(r)).max();
+    release_name(last.unwrap_or(0) + 1, now)
+}
+
+/// The newest of `releases` older than `current`: where a rollback goes.
+pub fn release_before<'a>(releases: &'a [String], current: &str) -> Option<&'a String> {
+    let current = release_number(current).unwrap_or(0);
+    releases
+        .iter()
+        .filter(|r| release_number(r).is_some_and(|n| n < current))
+        .max_by_key(|r| release_number(r))
 }
 
 /// The number of a release folder's name; `None` for anything else.
@@ -402,6 +408,31 @@ mod tests {
         assert_eq!(release_number(".000007-20250630T101500Z.partial"), None);
         assert_eq!(release_number("current"), None);
         assert_eq!(release_number("12-20250630T101500Z"), None);
+    }
+
+    #[test]
+    fn the_next_and_the_previous_release() {
+        let moment = chrono::Utc
+            .with_ymd_and_hms(2025, 6, 30, 10, 15, 0)
+            .unwrap();
+        let releases: Vec<String> = [
+            "000002-20250101T000000Z",
+            ".000009-20250102T000000Z.partial",
+            "000010-20250103T000000Z",
+            "current",
+        ]
+        .map(String::from)
+        .to_vec();
+        assert_eq!(
+            next_release_name(&releases, moment),
+            "000011-20250630T101500Z"
+        );
+        assert_eq!(next_release_name(&[], moment), "000001-20250630T101500Z");
+        assert_eq!(
+            release_before(&releases, "000010-20250103T000000Z").map(String::as_str),
+            Some("000002-20250101T000000Z")
+        );
+        assert_eq!(release_before(&releases, "000002-20250101T000000Z"), None);
     }
 
     #[test]

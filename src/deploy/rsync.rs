@@ -21,7 +21,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use super::directory::{release_name, release_number};
+use super::directory::{PARTIAL_SUFFIX, next_release_name, release_before, release_number};
 use super::manifest::{LocalTree, MANIFEST_FILE, Manifest, Plan};
 use super::{DeployError, Publisher};
 use crate::config::RsyncTarget;
@@ -277,19 +277,12 @@ impl RsyncPublisher {
         {
             return Ok(previous.clone());
         }
-        let number = state
-            .releases
-            .iter()
-            .filter_map(|r| release_number(r))
-            .max()
-            .unwrap_or(0)
-            + 1;
-        let release = release_name(number, chrono::Utc::now());
-        let partial = format!(".{release}.partial");
+        let release = next_release_name(&state.releases, chrono::Utc::now());
+        let partial = format!(".{release}{PARTIAL_SUFFIX}");
         let stale: Vec<&String> = state
             .entries
             .iter()
-            .filter(|e| e.starts_with('.') && e.ends_with(".partial"))
+            .filter(|e| e.starts_with('.') && e.ends_with(PARTIAL_SUFFIX))
             .collect();
         let mut prepare = format!("mkdir -p -- {}", shell_quote(&self.remote.releases_dir()));
         for name in stale {
@@ -367,12 +360,7 @@ impl Publisher for RsyncPublisher {
         let current = state
             .live_release(&self.remote)?
             .ok_or_else(|| DeployError::NothingToRollBack(self.target.clone()))?;
-        let current_number = release_number(&current).unwrap_or(0);
-        let previous = state
-            .releases
-            .iter()
-            .filter(|r| release_number(r).is_some_and(|n| n < current_number))
-            .max_by_key(|r| release_number(r))
+        let previous = release_before(&state.releases, &current)
             .cloned()
             .ok_or_else(|| DeployError::NothingToRollBack(self.target.clone()))?;
         if !dry_run {

@@ -137,19 +137,10 @@ impl Remote {
     }
 }
 
-fn sshd_or_skip(test: &str) -> Option<Sshd> {
-    match Sshd::start() {
-        Ok(sshd) => Some(sshd),
-        Err(why) => {
-            eprintln!("SKIPPED {test}: {why}");
-            None
-        }
-    }
-}
-
 #[test]
 fn sftp_uploads_only_what_changed_and_deletes_only_its_own_files() {
-    let Some(sshd) = sshd_or_skip("sftp_uploads_only_what_changed_and_deletes_only_its_own_files")
+    let Some(sshd) =
+        Sshd::start_or_skip("sftp_uploads_only_what_changed_and_deletes_only_its_own_files")
     else {
         return;
     };
@@ -167,7 +158,7 @@ fn sftp_uploads_only_what_changed_and_deletes_only_its_own_files() {
 #[test]
 fn sftp_logs_in_with_the_keys_of_an_ssh_agent() {
     let test = "sftp_logs_in_with_the_keys_of_an_ssh_agent";
-    let Some(sshd) = sshd_or_skip(test) else {
+    let Some(sshd) = Sshd::start_or_skip(test) else {
         return;
     };
     if let Some(missing) = servers::missing(&["ssh-agent", "ssh-add"]) {
@@ -223,7 +214,7 @@ fn sftp_logs_in_with_the_keys_of_an_ssh_agent() {
 
 #[test]
 fn sftp_refuses_a_server_whose_key_is_unknown() {
-    let Some(sshd) = sshd_or_skip("sftp_refuses_a_server_whose_key_is_unknown") else {
+    let Some(sshd) = Sshd::start_or_skip("sftp_refuses_a_server_whose_key_is_unknown") else {
         return;
     };
     let remote = Remote::new(|target| sshd.target_yaml("prod", "sftp", &target.join("www"), ""));
@@ -236,20 +227,10 @@ fn sftp_refuses_a_server_whose_key_is_unknown() {
     assert!(!remote.served().exists(), "nothing was written");
 }
 
-fn ftpd_or_skip(test: &str, root: &Path, tls: bool) -> Option<Ftpd> {
-    match Ftpd::start(root, tls, 0) {
-        Ok(ftpd) => Some(ftpd),
-        Err(why) => {
-            eprintln!("SKIPPED {test}: {why}");
-            None
-        }
-    }
-}
-
 /// The FTP user's folder is the target's temporary folder; the site goes into `www` in it.
 fn ftp_remote(test: &str, tls: bool) -> Option<(Remote, Ftpd)> {
     let mut ftpd = None;
-    let mut remote = Remote::new(|target| match ftpd_or_skip(test, target, tls) {
+    let mut remote = Remote::new(|target| match Ftpd::start_or_skip(test, target, tls, 0) {
         Some(server) => {
             let yaml = server.target_yaml("prod", "/www");
             ftpd = Some(server);

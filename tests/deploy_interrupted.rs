@@ -258,12 +258,8 @@ fn an_atomic_rsync_deploy_cut_off_by_the_server_leaves_the_old_site_whole() {
         eprintln!("SKIPPED {test}: needs {missing} (Debian: apt-get install rsync)");
         return;
     }
-    let mut sshd = match Sshd::start() {
-        Ok(sshd) => sshd,
-        Err(why) => {
-            eprintln!("SKIPPED {test}: {why}");
-            return;
-        }
+    let Some(mut sshd) = Sshd::start_or_skip(test) else {
+        return;
     };
     let site = Fixture::small();
     let target = TempDir::new().unwrap();
@@ -309,12 +305,8 @@ fn bulk_files(served: &Path) -> usize {
 #[test]
 fn an_sftp_deploy_cut_off_by_the_server_leaves_every_page_working() {
     let test = "an_sftp_deploy_cut_off_by_the_server_leaves_every_page_working";
-    let mut sshd = match Sshd::start() {
-        Ok(sshd) => sshd,
-        Err(why) => {
-            eprintln!("SKIPPED {test}: {why}");
-            return;
-        }
+    let Some(mut sshd) = Sshd::start_or_skip(test) else {
+        return;
     };
     let site = Fixture::small();
     let target = TempDir::new().unwrap();
@@ -356,12 +348,8 @@ fn an_ftp_deploy_cut_off_by_the_server_leaves_every_page_working() {
     let target = TempDir::new().unwrap();
     // The server dies when the 100th upload of the second deploy begins (the first deploy
     // uploads the site and its manifest).
-    let mut ftpd = match Ftpd::start(target.path(), false, old.len() + 1 + 99) {
-        Ok(ftpd) => ftpd,
-        Err(why) => {
-            eprintln!("SKIPPED {test}: {why}");
-            return;
-        }
+    let Some(mut ftpd) = Ftpd::start_or_skip(test, target.path(), false, old.len() + 1 + 99) else {
+        return;
     };
     let served = target.path().join("www");
     site.write(

@@ -29,13 +29,7 @@ fn remote(test: &str, extra: &str) -> Option<Remote> {
         eprintln!("SKIPPED {test}: needs {missing} (Debian: apt-get install rsync)");
         return None;
     }
-    let sshd = match Sshd::start() {
-        Ok(sshd) => sshd,
-        Err(why) => {
-            eprintln!("SKIPPED {test}: {why}");
-            return None;
-        }
-    };
+    let sshd = Sshd::start_or_skip(test)?;
     let site = Fixture::small();
     let target = tempfile::tempdir().expect("temp dir");
     let yaml = sshd.target_yaml("prod", "rsync", &target.path().join("www"), extra);

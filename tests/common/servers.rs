@@ -125,6 +125,13 @@ pub struct Sshd {
 }
 
 impl Sshd {
+    /// Starts the server, or prints that `test` is skipped and why.
+    pub fn start_or_skip(test: &str) -> Option<Sshd> {
+        Sshd::start()
+            .map_err(|why| eprintln!("SKIPPED {test}: {why}"))
+            .ok()
+    }
+
     /// Starts the server, or says why it cannot (`Err`, for the skip message).
     pub fn start() -> Result<Sshd, String> {
         let sshd = std::env::var("HERALD_TEST_SSHD").unwrap_or_else(|_| SSHD.to_string());
@@ -327,6 +334,13 @@ pub struct Ftpd {
 }
 
 impl Ftpd {
+    /// Starts the server, or prints that `test` is skipped and why.
+    pub fn start_or_skip(test: &str, root: &Path, tls: bool, die_after: usize) -> Option<Ftpd> {
+        Ftpd::start(root, tls, die_after)
+            .map_err(|why| eprintln!("SKIPPED {test}: {why}"))
+            .ok()
+    }
+
     /// Starts the server, or says why it cannot (`Err`, for the skip message).
     pub fn start(root: &Path, tls: bool, die_after: usize) -> Result<Ftpd, String> {
         let modules = if tls {

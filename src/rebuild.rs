@@ -101,20 +101,17 @@ fn rebuild_texts(
         let relative = path.strip_prefix(root).ok()?;
         let &index = file_index.get(relative)?;
         let old = &site.loaded.content[index];
-        let (new, front_matter_changed) = match crate::load::with_new_body(root, old) {
-            Some(new) => (new, false),
-            None => {
-                let new = crate::load::read_again(root, old, &site.loaded.config.config)?;
-                let (new_fm, old_fm) = (&new.front_matter, &old.front_matter);
-                if !new_fm.same_shape(old_fm)
-                    || (new_fm.title != old_fm.title
-                        && !resolve::order_holds_with_title(site, index, &new_fm.title))
-                {
-                    return None;
-                }
-                (new, true)
+        let (new, front_matter_changed) =
+            crate::load::read_again(root, old, &site.loaded.config.config)?;
+        if front_matter_changed {
+            let (new_fm, old_fm) = (&new.front_matter, &old.front_matter);
+            if !new_fm.same_shape(old_fm)
+                || (new_fm.title != old_fm.title
+                    && !resolve::order_holds_with_title(site, index, &new_fm.title))
+            {
+                return None;
             }
-        };
+        }
         if new.source != old.source {
             let new = Arc::new(new);
             site.loaded.content[index] = new.clone();

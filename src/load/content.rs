@@ -258,31 +258,31 @@ pub fn load_content(
     (files, assets)
 }
 
-/// `file` with the text its path holds now, when only the body changed: the text up to the
-/// end of the front matter is as it was, so everything read from the front matter is too.
-/// `None` when that is not so or the file cannot be read as text (a full load tells why).
-pub fn with_new_body(root: &Path, file: &ContentFile) -> Option<ContentFile> {
-    // A file without front matter is an error a full load reports; and where the closing
-    // `---` ends the file, text typed after it may make it no fence any more.
-    if file.body_offset == 0 || !file.source[..file.body_offset].ends_with('\n') {
-        return None;
-    }
-    let bytes = std::fs::read(root.join(&file.path)).ok()?;
+/// What the path of `file` holds now, read once: the file with its new text, and whether its
+/// front matter changed. When the text up to the end of the front matter is as it was, so is
+/// everything read from the front matter, and nothing is parsed again. `None` when the path
+/// holds no valid content file any more (a full load tells why).
+pub fn read_again(
+    root: &Path,
+    file: &ContentFile,
+    config: &SiteConfig,
+) -> Option<(ContentFile, bool)> {
+    let path = root.join(&file.path);
+    let bytes = std::fs::read(&path).ok()?;
     let text = decode_text(&bytes, &file.path).ok()?;
     let front_matter = &file.source[..file.body_offset];
-    if text.get(..file.body_offset) != Some(front_matter) {
-        return None;
+    // Where the closing `---` ends the file, text typed after it may make it no fence any more.
+    let fenced = file.body_offset > 0 && front_matter.ends_with('\n');
+    if fenced && text.get(..file.body_offset) == Some(front_matter) {
+        let file = ContentFile {
+            source: Arc::from(text),
+            ..file.clone()
+        };
+        return Some((file, false));
     }
-    Some(ContentFile {
-        source: Arc::from(text),
-        ..file.clone()
-    })
-}
-
-/// `file` read again from its path, when it is still a valid content file there; `None`
-/// otherwise (a full load tells why).
-pub fn read_again(root: &Path, file: &ContentFile, config: &SiteConfig) -> Option<ContentFile> {
-    read_content_file(root, &root.join("content"), &root.join(&file.path), config).ok()
+    let content_path = classify(&root.join("content"), &path, config).ok()?;
+    let file = parse_content_file(file.path.clone(), content_path, &path, Arc::from(text)).ok()?;
+    Some((file, true))
 }
 
 fn read_content_file(
@@ -302,7 +302,16 @@ fn read_content_file(
         )]
     })?;
     let text = decode_text(&bytes, &rel).map_err(|d| vec![d])?;
-    let source: Arc<str> = Arc::from(text);
+    parse_content_file(rel, content_path, path, Arc::from(text))
+}
+
+/// The content file at `path` (`rel` from the site's root) whose text is `source`.
+fn parse_content_file(
+    rel: PathBuf,
+    content_path: ContentPath,
+    path: &Path,
+    source: Arc<str>,
+) -> Result<ContentFile, Vec<Diagnostic>> {
     let doc = split_front_matter(&source).map_err(|err| {
         let (message, hint) = match err {
             SplitError::NoOpening => (

@@ -11,9 +11,7 @@ use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-pub use content::{
-    BundleAsset, ContentCache, ContentFile, load_content, read_again, with_new_body,
-};
+pub use content::{BundleAsset, ContentCache, ContentFile, load_content, read_again};
 pub use front_matter::FrontMatter;
 pub use theme::{StaticFile, StaticSource, TemplateSource, Theme, UiStrings, load_theme};
 

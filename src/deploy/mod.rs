@@ -185,6 +185,7 @@ pub fn deploy(
                 files: written.files,
                 bytes: written.bytes,
                 warnings: checked.diagnostics,
+                leftovers: Default::default(),
             })
         }
         // No site was loaded, and that is an error the check reported.

@@ -386,7 +386,7 @@ pub fn render_site_with(
         cache.last = Some(incremental::RenderState::new(site, parts));
     } else {
         // Freeing every item's values and Markdown takes a tenth of a large build on one
-        // thread: whoever drops the cache can do it beside the write (`build_site` does).
+        // thread: left to whoever drops the cache (`build_site` hands it to its caller).
         cache.retired.push(Box::new(parts));
     }
     RenderedSite {

@@ -138,6 +138,16 @@ pub fn render_site_with(
     options: BuildOptions,
     cache: &mut BuildCache,
 ) -> Result<RenderedBuild, Diagnostics> {
+    render_site_into(root, options, cache, None)
+}
+
+/// [`render_site_with`], handing each page to `sink` as soon as it is rendered.
+fn render_site_into(
+    root: &Path,
+    options: BuildOptions,
+    cache: &mut BuildCache,
+    sink: Option<&dyn render::PageSink>,
+) -> Result<RenderedBuild, Diagnostics> {
     // The kept site is this build's to replace, whether it succeeds or not.
     cache.last_site = None;
     let (site, mut diagnostics) = resolve_site_with(root, options, &mut cache.content);
@@ -145,7 +155,7 @@ pub fn render_site_with(
         diagnostics.sort();
         return Err(diagnostics);
     };
-    let rendered = render::render_site_with(&site, &mut diagnostics, &mut cache.render);
+    let rendered = render::render_site_into(&site, &mut diagnostics, &mut cache.render, sink);
     diagnostics.sort();
     if diagnostics.has_errors() {
         return Err(diagnostics);
@@ -176,30 +186,58 @@ pub fn build_site(
     options: BuildOptions,
     output: &Path,
 ) -> Result<BuildReport, Diagnostics> {
+    let one = |diagnostic| -> Diagnostics { std::iter::once(diagnostic).collect() };
     let mut cache = BuildCache::default();
+    // Pages are written while the others are rendered, into a place from which they become the
+    // output only when all of them are rendered: a large site's pages are not all held at once.
+    let writer = write::OutputWriter::prepare(output).map_err(one)?;
     let RenderedBuild {
         rendered,
         mut warnings,
-    } = render_site_with(root, options, &mut cache)?;
+    } = match render_site_into(root, options.clone(), &mut cache, Some(&writer)) {
+        Ok(built) => built,
+        Err(diagnostics) => {
+            writer.abort();
+            return Err(diagnostics);
+        }
+    };
     let timer = timings::Timer::start();
-    let written = write::write_site(&rendered, output);
+    let committed = writer.commit(&rendered);
     timer.lap("write");
-    match written {
-        Ok(summary) => Ok(BuildReport {
-            output: output.to_path_buf(),
-            pages: rendered.pages,
-            files: summary.files,
-            bytes: summary.bytes,
-            warnings,
-            leftovers: Leftovers {
-                _cache: cache,
-                _rendered: rendered,
-            },
-        }),
-        Err(diagnostic) => {
+    let (summary, rendered) = match committed {
+        Ok(summary) => (summary, rendered),
+        Err(write::CommitError::Failed(diagnostic)) => {
             warnings.push(diagnostic);
             warnings.sort();
-            Err(warnings)
+            return Err(warnings);
         }
-    }
+        Err(write::CommitError::NeedsWhole) => {
+            // The previous output has a file where this one has a folder (or the other way
+            // round), which only shows once the pages are written: render again in memory and
+            // replace the output as a whole. Rare, and the render is the same.
+            drop(rendered);
+            cache = BuildCache::default();
+            let again = render_site_with(root, options, &mut cache)?;
+            warnings = again.warnings;
+            match write::write_site(&again.rendered, output) {
+                Ok(summary) => (summary, again.rendered),
+                Err(diagnostic) => {
+                    warnings.push(diagnostic);
+                    warnings.sort();
+                    return Err(warnings);
+                }
+            }
+        }
+    };
+    Ok(BuildReport {
+        output: output.to_path_buf(),
+        pages: rendered.pages,
+        files: summary.files,
+        bytes: summary.bytes,
+        warnings,
+        leftovers: Leftovers {
+            _cache: cache,
+            _rendered: rendered,
+        },
+    })
 }

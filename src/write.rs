@@ -1,22 +1,29 @@
 //! **Write**: put the rendered files on disk, without ever leaving a half-written output.
 //!
-//! Boundary: takes a [`RenderedSite`]; returns what was written. A first build writes the whole
-//! site into a fresh folder beside the output folder, which takes its place once every file is
-//! in place. A rebuild into an existing output updates it in two phases: every file whose bytes
-//! changed is first written beside its target under a temporary name (files whose bytes did not
-//! change are left alone, with their dates); only when all of them are written do they replace
-//! their targets, by renames, and are the files the site no longer has removed. A failure while
-//! writing (a full disk) leaves the previous output exactly as it was.
+//! Boundary: an [`OutputWriter`] takes files one by one ([`OutputWriter::put`], from any
+//! thread: a one-shot build hands it each page as soon as it is rendered, so that no build holds
+//! all its pages), then [`OutputWriter::commit`] makes them the output, given the
+//! [`RenderedSite`]; [`write_site`] does both for a site rendered in memory.
+//!
+//! A first build writes the whole site into a fresh folder beside the output folder, which takes
+//! its place once every file is in place. A rebuild into an existing output updates it in two
+//! phases: every file whose bytes changed is first written beside its target under a temporary
+//! name (files whose bytes did not change are left alone, with their dates); only at the commit
+//! do they replace their targets, by renames, and are the files the site no longer has removed.
+//! A failure while writing (a full disk), or a build that fails, leaves the previous output
+//! exactly as it was ([`OutputWriter::abort`]).
 
 use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use rayon::prelude::*;
 
 use crate::diagnostics::{Diagnostic, Location};
-use crate::render::{OutputContents, OutputFile, RenderedSite};
+use crate::render::{OutputContents, OutputFile, PageSink, RenderedSite};
 
 #[derive(Debug, Clone)]
 pub struct WriteSummary {
@@ -24,76 +31,43 @@ pub struct WriteSummary {
     pub bytes: u64,
 }
 
+/// Why a commit did not happen.
+#[derive(Debug)]
+pub enum CommitError {
+    /// Nothing was changed; the problem is in the diagnostic.
+    Failed(Diagnostic),
+    /// The existing output has a file where the site now has a folder, or the other way round:
+    /// it cannot be updated in place. Nothing was changed; write the site as a whole
+    /// ([`OutputWriter::whole`]).
+    NeedsWhole,
+}
+
 /// Writes `rendered` to `output`: updates an existing output in place, else writes it whole.
 pub fn write_site(rendered: &RenderedSite, output: &Path) -> Result<WriteSummary, Diagnostic> {
     check_unique_paths(&rendered.files)?;
-    if fs::symlink_metadata(output).is_ok_and(|m| m.is_dir())
-        && let Some(summary) = update_in_place(&rendered.files, output)?
-    {
-        return Ok(summary);
+    match OutputWriter::prepare(output)?.commit(rendered) {
+        Ok(summary) => Ok(summary),
+        Err(CommitError::Failed(diagnostic)) => Err(diagnostic),
+        Err(CommitError::NeedsWhole) => match OutputWriter::whole(output)?.commit(rendered) {
+            Ok(summary) => Ok(summary),
+            Err(CommitError::Failed(diagnostic)) => Err(diagnostic),
+            Err(CommitError::NeedsWhole) => unreachable!("a fresh folder has nothing in the way"),
+        },
     }
-    replace_whole(rendered, output)
-}
-
-/// Writes the site into a fresh folder, which then replaces `output` (if any) as a whole.
-fn replace_whole(rendered: &RenderedSite, output: &Path) -> Result<WriteSummary, Diagnostic> {
-    let name = output
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "public".to_string());
-    let parent = match output.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let pid = std::process::id();
-    let staging = parent.join(format!(".{name}.herald-new-{pid}"));
-    let retired = parent.join(format!(".{name}.herald-old-{pid}"));
-    let io_error = |path: &Path, err: std::io::Error| {
-        Diagnostic::error(
-            Location::file(path),
-            format!("cannot write the output: {err}"),
-        )
-    };
-    if staging.exists() {
-        fs::remove_dir_all(&staging).map_err(|e| io_error(&staging, e))?;
-    }
-    fs::create_dir_all(&staging).map_err(|e| io_error(&staging, e))?;
-    let timer = crate::timings::Timer::start();
-    let result = write_all(&staging, &rendered.files);
-    timer.lap("write: files");
-    let bytes = match result {
-        Ok(bytes) => bytes,
-        Err(diagnostic) => {
-            let _ = fs::remove_dir_all(&staging);
-            return Err(diagnostic);
-        }
-    };
-    if output.exists() {
-        fs::rename(output, &retired).map_err(|e| io_error(output, e))?;
-    }
-    if let Err(err) = fs::rename(&staging, output) {
-        // Put the previous site back rather than leave none.
-        let _ = fs::rename(&retired, output);
-        let _ = fs::remove_dir_all(&staging);
-        return Err(io_error(output, err));
-    }
-    let timer = crate::timings::Timer::start();
-    let _ = remove_tree(&retired);
-    timer.lap("write: previous removed");
-    Ok(WriteSummary {
-        files: rendered.files.len(),
-        bytes,
-    })
 }
 
 /// Two output files with one path: one would silently replace the other.
 pub fn check_unique_paths(files: &[OutputFile]) -> Result<(), Diagnostic> {
-    let mut seen = HashSet::with_capacity(files.len());
-    for file in files {
-        if !seen.insert(file.path.as_str()) {
+    unique_paths(files.iter().map(|f| f.path.as_str()))
+}
+
+fn unique_paths<'a>(paths: impl Iterator<Item = &'a str>) -> Result<(), Diagnostic> {
+    let mut seen = HashSet::new();
+    for path in paths {
+        if !seen.insert(path) {
             return Err(Diagnostic::error(
-                Location::file(&file.path),
-                format!("two things would be written to `{}`", file.path),
+                Location::file(path),
+                format!("two things would be written to `{path}`"),
             )
             .with_hint("a static file, an alias or a bundle file has the same path as a page; rename one of them"));
         }
@@ -101,59 +75,368 @@ pub fn check_unique_paths(files: &[OutputFile]) -> Result<(), Diagnostic> {
     Ok(())
 }
 
-fn write_all(root: &Path, files: &[OutputFile]) -> Result<u64, Diagnostic> {
-    let dirs: HashSet<&str> = files
-        .iter()
-        .filter_map(|f| f.path.rsplit_once('/').map(|(dir, _)| dir))
-        .collect();
-    // Folders level by level, each level in parallel: a parent exists before its children.
-    let mut by_depth: Vec<Vec<&str>> = Vec::new();
-    for dir in dirs {
-        let depth = dir.matches('/').count();
-        if by_depth.len() <= depth {
-            by_depth.resize_with(depth + 1, Vec::new);
-        }
-        by_depth[depth].push(dir);
-    }
-    let timer = crate::timings::Timer::start();
-    for level in &by_depth {
-        level.par_iter().try_for_each(|dir| {
-            let path = root.join(dir);
-            fs::create_dir_all(&path).map_err(|err| {
-                Diagnostic::error(
-                    Location::file(&path),
-                    format!("cannot create the folder: {err}"),
-                )
-            })
-        })?;
-    }
-    timer.lap("write: folders");
-    files
-        .par_iter()
-        .map(|file| {
-            let target = root.join(&file.path);
-            let written = match &file.contents {
-                OutputContents::Bytes(bytes) => {
-                    write_file(&target, bytes).map(|_| bytes.len() as u64)
-                }
-                OutputContents::BuiltIn(bytes) => {
-                    write_file(&target, bytes).map(|_| bytes.len() as u64)
-                }
-                OutputContents::CopyOf(source) => fs::copy(source, &target),
-            };
-            written.map_err(|err| {
-                Diagnostic::error(
-                    Location::file(&file.path),
-                    format!("cannot write this output file: {err}"),
-                )
-            })
-        })
-        .try_reduce(|| 0, |a, b| Ok(a + b))
+/// What one file is made of.
+#[derive(Clone, Copy)]
+enum Source<'a> {
+    Bytes(&'a [u8]),
+    CopyOf(&'a Path),
 }
 
-fn write_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut file = fs::File::create(path)?;
-    file.write_all(bytes)
+impl<'a> Source<'a> {
+    fn of(contents: &'a OutputContents) -> Source<'a> {
+        match contents {
+            OutputContents::Bytes(bytes) => Source::Bytes(bytes),
+            OutputContents::BuiltIn(bytes) => Source::Bytes(bytes),
+            OutputContents::CopyOf(path) => Source::CopyOf(path),
+        }
+    }
+
+    /// Writes a new file at `path`; returns its size.
+    fn write_to(self, path: &Path) -> std::io::Result<u64> {
+        match self {
+            Source::Bytes(bytes) => {
+                let mut file = fs::File::create(path)?;
+                file.write_all(bytes)?;
+                Ok(bytes.len() as u64)
+            }
+            Source::CopyOf(source) => fs::copy(source, path),
+        }
+    }
+
+    /// Whether the file at `target` already holds exactly these bytes.
+    fn is_in(self, target: &Path) -> bool {
+        let same = |expected: &[u8]| -> std::io::Result<bool> {
+            let mut file = fs::File::open(target)?;
+            if file.metadata()?.len() != expected.len() as u64 {
+                return Ok(false);
+            }
+            let mut found = Vec::with_capacity(expected.len());
+            file.read_to_end(&mut found)?;
+            Ok(found == expected)
+        };
+        let result = match self {
+            Source::Bytes(bytes) => same(bytes),
+            Source::CopyOf(source) => fs::metadata(source).and_then(|m| {
+                if fs::metadata(target)?.len() != m.len() {
+                    return Ok(false);
+                }
+                same(&fs::read(source)?)
+            }),
+        };
+        // Anything unreadable is written again (which reports the real problem, if any).
+        result.unwrap_or(false)
+    }
+
+    fn size(self) -> std::io::Result<u64> {
+        match self {
+            Source::Bytes(bytes) => Ok(bytes.len() as u64),
+            Source::CopyOf(source) => fs::metadata(source).map(|m| m.len()),
+        }
+    }
+}
+
+/// Writes files into an output folder that becomes the site's output only at the commit.
+pub struct OutputWriter {
+    output: PathBuf,
+    mode: Mode,
+    /// Files taken so far, and their bytes.
+    files: AtomicU64,
+    bytes: AtomicU64,
+}
+
+enum Mode {
+    /// The existing output, updated in place: changed files are written beside their targets.
+    InPlace {
+        /// Relative path → whether it is a folder.
+        existing: HashMap<String, bool>,
+        /// Folders made for new files, parents first.
+        created: Mutex<Vec<String>>,
+        /// Files written under their temporary names.
+        staged: Mutex<Vec<String>>,
+        /// A file was put where the existing output has a folder, or the other way round.
+        in_the_way: AtomicBool,
+        temporary_suffix: String,
+    },
+    /// A fresh folder beside the output, which replaces it whole.
+    Whole { staging: PathBuf, retired: PathBuf },
+}
+
+fn io_error(path: &Path, err: std::io::Error) -> Diagnostic {
+    Diagnostic::error(
+        Location::file(path),
+        format!("cannot write the output: {err}"),
+    )
+}
+
+fn file_error(path: &str, err: std::io::Error) -> Diagnostic {
+    Diagnostic::error(
+        Location::file(path),
+        format!("cannot write this output file: {err}"),
+    )
+}
+
+impl OutputWriter {
+    /// A writer that updates `output` in place when it is a folder of files and folders only,
+    /// else writes a fresh one. Reads what the existing output holds.
+    pub fn prepare(output: &Path) -> Result<OutputWriter, Diagnostic> {
+        if !fs::symlink_metadata(output).is_ok_and(|m| m.is_dir()) {
+            return OutputWriter::whole(output);
+        }
+        let timer = crate::timings::Timer::start();
+        let Some(existing) = scan(output, "").map_err(|e| io_error(output, e))? else {
+            return OutputWriter::whole(output);
+        };
+        timer.lap("write: previous output read");
+        Ok(OutputWriter {
+            output: output.to_path_buf(),
+            mode: Mode::InPlace {
+                existing: existing.into_iter().collect(),
+                created: Mutex::new(Vec::new()),
+                staged: Mutex::new(Vec::new()),
+                in_the_way: AtomicBool::new(false),
+                temporary_suffix: format!(".herald-new-{}", std::process::id()),
+            },
+            files: AtomicU64::new(0),
+            bytes: AtomicU64::new(0),
+        })
+    }
+
+    /// A writer that writes the whole site into a fresh folder, which replaces `output` (if
+    /// any) at the commit.
+    pub fn whole(output: &Path) -> Result<OutputWriter, Diagnostic> {
+        let name = output
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "public".to_string());
+        let parent = match output.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let pid = std::process::id();
+        let staging = parent.join(format!(".{name}.herald-new-{pid}"));
+        let retired = parent.join(format!(".{name}.herald-old-{pid}"));
+        if staging.exists() {
+            fs::remove_dir_all(&staging).map_err(|e| io_error(&staging, e))?;
+        }
+        fs::create_dir_all(&staging).map_err(|e| io_error(&staging, e))?;
+        Ok(OutputWriter {
+            output: output.to_path_buf(),
+            mode: Mode::Whole { staging, retired },
+            files: AtomicU64::new(0),
+            bytes: AtomicU64::new(0),
+        })
+    }
+
+    fn put_source(&self, path: &str, source: Source<'_>) -> Result<(), Diagnostic> {
+        let size = match &self.mode {
+            Mode::Whole { staging, .. } => {
+                let target = staging.join(path);
+                let write = || {
+                    if let Some(parent) = target.parent() {
+                        fs::create_dir_all(parent)?;
+                    }
+                    source.write_to(&target)
+                };
+                write().map_err(|err| file_error(path, err))?
+            }
+            Mode::InPlace {
+                existing,
+                created,
+                staged,
+                in_the_way,
+                temporary_suffix,
+            } => {
+                let folders = || std::iter::successors(parent_of(path), |dir| parent_of(dir));
+                if existing.get(path) == Some(&true)
+                    || folders().any(|dir| existing.get(dir) == Some(&false))
+                {
+                    in_the_way.store(true, Ordering::Relaxed);
+                    return Ok(());
+                }
+                let target = self.output.join(path);
+                if existing.contains_key(path) && source.is_in(&target) {
+                    source.size().map_err(|err| file_error(path, err))?
+                } else {
+                    if let Some(dir) = parent_of(path)
+                        && !existing.contains_key(dir)
+                    {
+                        self.make_folders(dir, existing, created)?;
+                    }
+                    let temporary = self.temporary_of(path, temporary_suffix);
+                    let size = source.write_to(&temporary).map_err(|err| {
+                        let _ = fs::remove_file(&temporary);
+                        file_error(path, err)
+                    })?;
+                    staged
+                        .lock()
+                        .expect("no writer panics holding the lock")
+                        .push(path.to_string());
+                    size
+                }
+            }
+        };
+        self.files.fetch_add(1, Ordering::Relaxed);
+        self.bytes.fetch_add(size, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Makes `dir` and its missing parents, remembering each, so that an abort removes them.
+    fn make_folders(
+        &self,
+        dir: &str,
+        existing: &HashMap<String, bool>,
+        created: &Mutex<Vec<String>>,
+    ) -> Result<(), Diagnostic> {
+        let mut missing: Vec<&str> = std::iter::successors(Some(dir), |d| parent_of(d))
+            .take_while(|d| !existing.contains_key(*d))
+            .collect();
+        missing.reverse();
+        let mut created = created.lock().expect("no writer panics holding the lock");
+        for dir in missing {
+            if created.iter().any(|c| c == dir) {
+                continue;
+            }
+            let path = self.output.join(dir);
+            match fs::create_dir(&path) {
+                Ok(()) => created.push(dir.to_string()),
+                Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {}
+                Err(err) => return Err(io_error(&path, err)),
+            }
+        }
+        Ok(())
+    }
+
+    fn temporary_of(&self, path: &str, suffix: &str) -> PathBuf {
+        match path.rsplit_once('/') {
+            Some((dir, name)) => self.output.join(format!("{dir}/.{name}{suffix}")),
+            None => self.output.join(format!(".{path}{suffix}")),
+        }
+    }
+
+    /// Removes everything written so far: the output is as it was before the writer was made.
+    pub fn abort(self) {
+        match &self.mode {
+            Mode::Whole { staging, .. } => {
+                let _ = remove_tree(staging);
+            }
+            Mode::InPlace {
+                created,
+                staged,
+                temporary_suffix,
+                ..
+            } => {
+                let staged = staged.lock().expect("no writer panics holding the lock");
+                staged.par_iter().for_each(|path| {
+                    let _ = fs::remove_file(self.temporary_of(path, temporary_suffix));
+                });
+                let created = created.lock().expect("no writer panics holding the lock");
+                for dir in deepest_first(created.iter().map(String::as_str)) {
+                    let _ = fs::remove_dir(self.output.join(dir));
+                }
+            }
+        }
+    }
+
+    /// Writes the files of `rendered` not taken yet, and makes everything the writer took the
+    /// output: the output then holds exactly the files of `rendered` and the pages it lists as
+    /// written. On error nothing was changed.
+    pub fn commit(self, rendered: &RenderedSite) -> Result<WriteSummary, CommitError> {
+        let fail = |writer: OutputWriter, diagnostic: Diagnostic| {
+            writer.abort();
+            Err(CommitError::Failed(diagnostic))
+        };
+        let paths = || {
+            rendered
+                .files
+                .iter()
+                .map(|f| f.path.as_str())
+                .chain(rendered.written.iter().map(String::as_str))
+        };
+        if let Err(diagnostic) = unique_paths(paths()) {
+            return fail(self, diagnostic);
+        }
+        let timer = crate::timings::Timer::start();
+        if let Err(diagnostic) = rendered
+            .files
+            .par_iter()
+            .try_for_each(|file| self.put_source(&file.path, Source::of(&file.contents)))
+        {
+            return fail(self, diagnostic);
+        }
+        timer.lap("write: remaining files");
+        let summary = WriteSummary {
+            files: self.files.load(Ordering::Relaxed) as usize,
+            bytes: self.bytes.load(Ordering::Relaxed),
+        };
+        let timer = crate::timings::Timer::start();
+        match &self.mode {
+            Mode::Whole { staging, retired } => {
+                if self.output.exists()
+                    && let Err(err) = fs::rename(&self.output, retired)
+                {
+                    let diagnostic = io_error(&self.output, err);
+                    return fail(self, diagnostic);
+                }
+                if let Err(err) = fs::rename(staging, &self.output) {
+                    // Put the previous site back rather than leave none.
+                    let _ = fs::rename(retired, &self.output);
+                    let diagnostic = io_error(&self.output, err);
+                    return fail(self, diagnostic);
+                }
+                let _ = remove_tree(retired);
+            }
+            Mode::InPlace {
+                existing,
+                staged,
+                in_the_way,
+                temporary_suffix,
+                ..
+            } => {
+                if in_the_way.load(Ordering::Relaxed) {
+                    self.abort();
+                    return Err(CommitError::NeedsWhole);
+                }
+                // The changed files take their targets' places; what the site no longer has
+                // goes.
+                let staged = staged.lock().expect("no writer panics holding the lock");
+                staged
+                    .par_iter()
+                    .try_for_each(|path| {
+                        let target = self.output.join(path);
+                        fs::rename(self.temporary_of(path, temporary_suffix), &target)
+                            .map_err(|err| io_error(&target, err))
+                    })
+                    .map_err(CommitError::Failed)?;
+                let wanted: HashSet<&str> = paths().collect();
+                let dirs = folders_of(paths());
+                existing
+                    .par_iter()
+                    .filter(|(path, is_dir)| !**is_dir && !wanted.contains(path.as_str()))
+                    .for_each(|(path, _)| {
+                        let _ = fs::remove_file(self.output.join(path));
+                    });
+                let stale_dirs = existing
+                    .iter()
+                    .filter(|(path, is_dir)| **is_dir && !dirs.contains(path.as_str()))
+                    .map(|(path, _)| path.as_str());
+                for dir in deepest_first(stale_dirs) {
+                    let _ = fs::remove_dir(self.output.join(dir));
+                }
+            }
+        }
+        timer.lap("write: replaced and removed");
+        Ok(summary)
+    }
+}
+
+impl PageSink for OutputWriter {
+    fn put(&self, path: &str, bytes: &[u8]) -> Result<(), Diagnostic> {
+        self.put_source(path, Source::Bytes(bytes))
+    }
+}
+
+fn parent_of(path: &str) -> Option<&str> {
+    path.rsplit_once('/').map(|(dir, _)| dir)
 }
 
 /// `fs::remove_dir_all`, with the entries of each folder removed in parallel: removing the
@@ -208,11 +491,10 @@ fn scan(dir: &Path, prefix: &str) -> std::io::Result<Option<Vec<(String, bool)>>
 }
 
 /// Every folder the files are in, their parents included.
-fn folders_of(files: &[OutputFile]) -> HashSet<&str> {
+fn folders_of<'a>(paths: impl Iterator<Item = &'a str>) -> HashSet<&'a str> {
     let mut dirs = HashSet::new();
-    for file in files {
-        let mut path = file.path.as_str();
-        while let Some((dir, _)) = path.rsplit_once('/') {
+    for mut path in paths {
+        while let Some(dir) = parent_of(path) {
             if !dirs.insert(dir) {
                 break;
             }
@@ -227,178 +509,6 @@ fn deepest_first<'a>(dirs: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
     let mut dirs: Vec<&str> = dirs.into_iter().collect();
     dirs.sort_unstable_by_key(|d| std::cmp::Reverse(d.matches('/').count()));
     dirs
-}
-
-/// Whether the file at `target` already holds exactly `contents`.
-fn holds(target: &Path, contents: &OutputContents) -> bool {
-    let same = |expected: &[u8]| -> std::io::Result<bool> {
-        let mut file = fs::File::open(target)?;
-        if file.metadata()?.len() != expected.len() as u64 {
-            return Ok(false);
-        }
-        let mut found = Vec::with_capacity(expected.len());
-        file.read_to_end(&mut found)?;
-        Ok(found == expected)
-    };
-    let result = match contents {
-        OutputContents::Bytes(bytes) => same(bytes),
-        OutputContents::BuiltIn(bytes) => same(bytes),
-        OutputContents::CopyOf(source) => fs::metadata(source).and_then(|m| {
-            if fs::metadata(target)?.len() != m.len() {
-                return Ok(false);
-            }
-            same(&fs::read(source)?)
-        }),
-    };
-    // Anything unreadable is written again (which reports the real problem, if any).
-    result.unwrap_or(false)
-}
-
-/// The size of what `contents` puts in a file.
-fn size_of(contents: &OutputContents) -> std::io::Result<u64> {
-    match contents {
-        OutputContents::Bytes(bytes) => Ok(bytes.len() as u64),
-        OutputContents::BuiltIn(bytes) => Ok(bytes.len() as u64),
-        OutputContents::CopyOf(source) => fs::metadata(source).map(|m| m.len()),
-    }
-}
-
-/// Updates the existing output folder `output` in place (see the module's text). `None` when
-/// the output cannot be updated in place (a file where the site has a folder, or the other way
-/// round; anything else than files and folders): then it is to be replaced as a whole.
-fn update_in_place(
-    files: &[OutputFile],
-    output: &Path,
-) -> Result<Option<WriteSummary>, Diagnostic> {
-    let io_error = |path: &Path, err: std::io::Error| {
-        Diagnostic::error(
-            Location::file(path),
-            format!("cannot write the output: {err}"),
-        )
-    };
-    let timer = crate::timings::Timer::start();
-    let Some(existing) = scan(output, "").map_err(|e| io_error(output, e))? else {
-        return Ok(None);
-    };
-    let existing: HashMap<&str, bool> = existing
-        .iter()
-        .map(|(path, is_dir)| (path.as_str(), *is_dir))
-        .collect();
-    let dirs = folders_of(files);
-    if files
-        .iter()
-        .any(|f| existing.get(f.path.as_str()) == Some(&true))
-        || dirs.iter().any(|d| existing.get(d) == Some(&false))
-    {
-        return Ok(None);
-    }
-    timer.lap("write: previous output read");
-
-    // Phase 1: new folders, then every changed file under a temporary name beside its target.
-    let timer = crate::timings::Timer::start();
-    let temporary = format!(".herald-new-{}", std::process::id());
-    let temporary_of = |path: &str| match path.rsplit_once('/') {
-        Some((dir, name)) => output.join(format!("{dir}/.{name}{temporary}")),
-        None => output.join(format!(".{path}{temporary}")),
-    };
-    let mut created: Vec<&str> = dirs
-        .iter()
-        .copied()
-        .filter(|d| !existing.contains_key(d))
-        .collect();
-    created.sort_unstable_by_key(|d| d.matches('/').count());
-    let mut failure = None;
-    for (made, dir) in created.iter().enumerate() {
-        if let Err(err) = fs::create_dir(output.join(dir)) {
-            failure = Some((made, io_error(&output.join(dir), err)));
-            break;
-        }
-    }
-    let undo_folders = |made: usize| {
-        for dir in created[..made].iter().rev() {
-            let _ = fs::remove_dir(output.join(dir));
-        }
-    };
-    if let Some((made, diagnostic)) = failure {
-        undo_folders(made);
-        return Err(diagnostic);
-    }
-    // Per file: its size, and whether a temporary file was written for it.
-    let results: Vec<Result<(u64, bool), Diagnostic>> = files
-        .par_iter()
-        .map(|file| {
-            let target = output.join(&file.path);
-            let fail = |err: std::io::Error| {
-                Diagnostic::error(
-                    Location::file(&file.path),
-                    format!("cannot write this output file: {err}"),
-                )
-            };
-            if existing.contains_key(file.path.as_str()) && holds(&target, &file.contents) {
-                return size_of(&file.contents)
-                    .map(|size| (size, false))
-                    .map_err(fail);
-            }
-            let temp = temporary_of(&file.path);
-            let written = match &file.contents {
-                OutputContents::Bytes(bytes) => {
-                    write_file(&temp, bytes).map(|_| bytes.len() as u64)
-                }
-                OutputContents::BuiltIn(bytes) => {
-                    write_file(&temp, bytes).map(|_| bytes.len() as u64)
-                }
-                OutputContents::CopyOf(source) => fs::copy(source, &temp),
-            };
-            match written {
-                Ok(size) => Ok((size, true)),
-                Err(err) => {
-                    let _ = fs::remove_file(&temp);
-                    Err(fail(err))
-                }
-            }
-        })
-        .collect();
-    timer.lap("write: changed files");
-    if let Some(Err(diagnostic)) = results.iter().find(|r| r.is_err()) {
-        files.par_iter().zip(&results).for_each(|(file, result)| {
-            if let Ok((_, true)) = result {
-                let _ = fs::remove_file(temporary_of(&file.path));
-            }
-        });
-        undo_folders(created.len());
-        return Err(diagnostic.clone());
-    }
-
-    // Phase 2: the changed files take their targets' places; what the site no longer has goes.
-    let timer = crate::timings::Timer::start();
-    files
-        .par_iter()
-        .zip(&results)
-        .filter(|(_, result)| matches!(result, Ok((_, true))))
-        .try_for_each(|(file, _)| {
-            let target = output.join(&file.path);
-            fs::rename(temporary_of(&file.path), &target).map_err(|err| io_error(&target, err))
-        })?;
-    let wanted: HashSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
-    existing
-        .par_iter()
-        .filter(|(path, is_dir)| !**is_dir && !wanted.contains(**path))
-        .for_each(|(path, _)| {
-            let _ = fs::remove_file(output.join(path));
-        });
-    let stale_dirs = existing
-        .iter()
-        .filter(|(path, is_dir)| **is_dir && !dirs.contains(**path))
-        .map(|(path, _)| *path);
-    for dir in deepest_first(stale_dirs) {
-        let _ = fs::remove_dir(output.join(dir));
-    }
-    timer.lap("write: replaced and removed");
-    let bytes = results.iter().flatten().map(|(size, _)| size).sum();
-    Ok(Some(WriteSummary {
-        files: files.len(),
-        bytes,
-    }))
 }
 
 #[cfg(test)]
@@ -420,6 +530,7 @@ mod tests {
         RenderedSite {
             pages: files.len(),
             files,
+            written: Vec::new(),
             reused_pages: 0,
             failed_pages: 0,
         }
@@ -522,5 +633,103 @@ mod tests {
         let fresh = dir.path().join("fresh");
         write_site(&second, &fresh).unwrap();
         assert_eq!(tree(&output), tree(&fresh));
+    }
+
+    /// Pages handed to the writer while the site renders, the rest at the commit: the same
+    /// output as a site written in one go, and unchanged pages are left alone.
+    #[test]
+    fn pages_put_one_by_one_then_committed() {
+        let (dir, output) = first_build();
+        let unchanged = fs::metadata(output.join("en/news/a/index.html")).unwrap();
+        let writer = OutputWriter::prepare(&output).unwrap();
+        writer.put("en/news/a/index.html", b"a").unwrap();
+        writer.put("en/news/new/index.html", b"new").unwrap();
+        let rendered = RenderedSite {
+            files: vec![page("index.html", "home, edited")],
+            written: vec![
+                "en/news/a/index.html".to_string(),
+                "en/news/new/index.html".to_string(),
+            ],
+            pages: 3,
+            ..RenderedSite::default()
+        };
+        let summary = writer.commit(&rendered).unwrap();
+        assert_eq!((summary.files, summary.bytes), (3, 1 + 3 + 12));
+        let fresh = dir.path().join("fresh");
+        write_site(
+            &site(vec![
+                page("index.html", "home, edited"),
+                page("en/news/a/index.html", "a"),
+                page("en/news/new/index.html", "new"),
+            ]),
+            &fresh,
+        )
+        .unwrap();
+        assert_eq!(tree(&output), tree(&fresh));
+        let after = fs::metadata(output.join("en/news/a/index.html")).unwrap();
+        assert_eq!(after.ino(), unchanged.ino());
+    }
+
+    /// A build that fails after some of its pages were put leaves nothing of them.
+    #[test]
+    fn an_aborted_writer_leaves_the_output_as_it_was() {
+        for fresh in [false, true] {
+            let (dir, output) = first_build();
+            let before = tree(&output);
+            let writer = if fresh {
+                OutputWriter::whole(&output).unwrap()
+            } else {
+                OutputWriter::prepare(&output).unwrap()
+            };
+            writer.put("index.html", b"home, edited").unwrap();
+            writer.put("en/news/c/index.html", b"c").unwrap();
+            writer.put("de/deep/er/index.html", b"new folders").unwrap();
+            writer.abort();
+            assert_eq!(tree(&output), before);
+            assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+        }
+    }
+
+    /// Two things with one path, one of them put while rendering: refused at the commit,
+    /// and nothing changed.
+    #[test]
+    fn a_commit_refuses_two_files_with_one_path() {
+        let (_dir, output) = first_build();
+        let before = tree(&output);
+        let writer = OutputWriter::prepare(&output).unwrap();
+        writer.put("en/old/index.html", b"a page").unwrap();
+        let rendered = RenderedSite {
+            files: vec![page("en/old/index.html", "an alias")],
+            written: vec!["en/old/index.html".to_string()],
+            ..RenderedSite::default()
+        };
+        match writer.commit(&rendered) {
+            Err(CommitError::Failed(d)) => assert!(d.message.contains("two things")),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(tree(&output), before);
+    }
+
+    /// A page put where the existing output has a file as a folder: the writer says the output
+    /// must be replaced whole, and has changed nothing.
+    #[test]
+    fn a_writer_says_when_the_output_is_in_the_way() {
+        let (_dir, output) = first_build();
+        let before = tree(&output);
+        let writer = OutputWriter::prepare(&output).unwrap();
+        writer.put("index.html", b"home, edited").unwrap();
+        writer.put("en/old/index.html/index.html", b"x").unwrap();
+        let rendered = RenderedSite {
+            written: vec![
+                "index.html".to_string(),
+                "en/old/index.html/index.html".to_string(),
+            ],
+            ..RenderedSite::default()
+        };
+        assert!(matches!(
+            writer.commit(&rendered),
+            Err(CommitError::NeedsWhole)
+        ));
+        assert_eq!(tree(&output), before);
     }
 }

@@ -25,6 +25,23 @@ fn output_files_of_a_small_site() {
     insta::assert_snapshot!(files.join("\n"));
 }
 
+/// Pages are written while others are rendered; a previous output with a file where the site
+/// now has a folder (and a folder where it has a file) cannot take them in place, and is
+/// replaced as a whole by what a build into a fresh folder gives.
+#[test]
+fn a_rebuild_over_an_output_in_the_way_gives_a_fresh_build() {
+    let fixture = built_small();
+    let fresh = fixture.output();
+    let page = fixture.path("public/en/news/kick-off");
+    std::fs::remove_dir_all(&page).unwrap();
+    std::fs::write(&page, "a file where a folder goes").unwrap();
+    std::fs::remove_file(fixture.path("public/index.html")).unwrap();
+    std::fs::create_dir_all(fixture.path("public/index.html/inside")).unwrap();
+    let again = fixture.build();
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert_eq!(fixture.output(), fresh);
+}
+
 #[test]
 fn items_get_their_urls_and_translated_slugs() {
     let f = built_small();

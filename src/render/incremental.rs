@@ -16,7 +16,7 @@ use super::markdown::{RenderedMarkdown, render_item_markdown};
 use super::search::SearchIndexParts;
 use super::templates::Templates;
 use super::values::{ItemTexts, SiteValues, listed_by};
-use super::{OutputContents, OutputFile, Page, PageRenderer, RenderedPage};
+use super::{OutputContents, OutputFile, Page, PageOutput, PageRenderer, RenderedPage};
 use crate::diagnostics::Diagnostics;
 use crate::load::Section;
 use crate::resolve::{ItemId, LangId, ResolvedSite};
@@ -236,6 +236,7 @@ fn rerender(
         previous: &cache.pages,
         common: &parts.common,
         keep: true,
+        sink: None,
     };
     let results: Vec<Result<RenderedPage, _>> = pages
         .par_iter()
@@ -245,18 +246,26 @@ fn rerender(
     let mut rendered_pages = 0;
     for result in results {
         match result {
-            Ok(page) => {
-                if let OutputContents::Bytes(bytes) = &page.file.contents {
-                    let old = cache.pages.get(&page.file.path);
+            Ok(RenderedPage {
+                output: PageOutput::Kept(file),
+                fingerprint,
+                ..
+            }) => {
+                if let OutputContents::Bytes(bytes) = &file.contents {
+                    let old = cache.pages.get(&file.path);
                     if !old.is_some_and(|(_, old)| Arc::ptr_eq(old, bytes)) {
                         rendered_pages += 1;
                     }
                     cache
                         .pages
-                        .insert(page.file.path.clone(), (page.fingerprint, bytes.clone()));
+                        .insert(file.path.clone(), (fingerprint, bytes.clone()));
                 }
-                files.push(page.file);
+                files.push(file);
             }
+            Ok(RenderedPage {
+                output: PageOutput::Written(_),
+                ..
+            }) => unreachable!("a render without a sink keeps its pages"),
             Err(diagnostic) => {
                 problems.push(diagnostic);
                 return None;

@@ -59,12 +59,21 @@ pub struct OutputFile {
 #[derive(Debug, Default)]
 pub struct RenderedSite {
     pub files: Vec<OutputFile>,
-    /// How many of the files are HTML pages.
+    /// The paths of the pages handed to a [`PageSink`] as they were rendered (not in `files`).
+    pub written: Vec<String>,
+    /// How many of the files, and of the pages written, are HTML pages.
     pub pages: usize,
     /// How many pages were handed on from the previous build instead of being rendered.
     pub reused_pages: usize,
     /// How many pages a template failed to render (their errors are in the diagnostics).
     pub failed_pages: usize,
+}
+
+/// Takes each page as soon as it is rendered, so that a build need not hold every page until
+/// they are all rendered (`write::OutputWriter` does, in a one-shot build: then pages are
+/// written while others are being rendered, from a buffer each thread reuses).
+pub trait PageSink: Sync {
+    fn put(&self, path: &str, bytes: &[u8]) -> Result<(), Diagnostic>;
 }
 
 /// A language switcher entry: language, URL, whether the page exists in that language.
@@ -201,6 +210,21 @@ pub fn render_site_with(
     diagnostics: &mut Diagnostics,
     cache: &mut RenderCache,
 ) -> RenderedSite {
+    render_site_into(site, diagnostics, cache, None)
+}
+
+/// [`render_site_with`], handing each page to `sink` (when there is one) instead of keeping
+/// it. A cache that keeps pages for a next build takes no sink.
+pub fn render_site_into(
+    site: &ResolvedSite,
+    diagnostics: &mut Diagnostics,
+    cache: &mut RenderCache,
+    sink: Option<&dyn PageSink>,
+) -> RenderedSite {
+    debug_assert!(
+        sink.is_none() || !cache.keep_pieces,
+        "pages kept for a next build are not written"
+    );
     // What the previous render left to be freed (serve keeps one cache for every rebuild),
     // and its state, which this render replaces whether it succeeds or not.
     cache.retired.clear();
@@ -282,6 +306,7 @@ pub fn render_site_with(
         },
         common: &common,
         keep: cache.keep_pieces,
+        sink,
     };
     timer.lap("render: templates");
     let timer = crate::timings::Timer::start();
@@ -291,7 +316,12 @@ pub fn render_site_with(
         .map(|&page| renderer.render(page))
         .collect();
     let mut page_deps = Vec::with_capacity(if cache.keep_state { results.len() } else { 0 });
-    let mut files = Vec::with_capacity(results.len() + site.loaded.theme.static_files.len());
+    let mut files = Vec::with_capacity(if sink.is_some() {
+        site.loaded.theme.static_files.len()
+    } else {
+        results.len() + site.loaded.theme.static_files.len()
+    });
+    let mut written = Vec::with_capacity(if sink.is_some() { results.len() } else { 0 });
     let mut rendered_pages = HashMap::with_capacity(results.len());
     let mut reused_pages = 0;
     // A broken template fails every page that uses it: report each place in a template once,
@@ -301,13 +331,20 @@ pub fn render_site_with(
     for result in results {
         match result {
             Ok(RenderedPage {
-                file,
+                output,
                 fingerprint,
                 deps,
             }) => {
                 if cache.keep_state {
                     page_deps.push(deps);
                 }
+                let file = match output {
+                    PageOutput::Kept(file) => file,
+                    PageOutput::Written(path) => {
+                        written.push(path);
+                        continue;
+                    }
+                };
                 if let OutputContents::Bytes(bytes) = &file.contents {
                     if renderer
                         .previous
@@ -343,11 +380,18 @@ pub fn render_site_with(
         }
         diagnostics.push(diagnostic);
     }
-    let pages = files.len();
+    let pages = files.len() + written.len();
     cache.pages = rendered_pages;
     timer.lap("render: pages");
     let timer = crate::timings::Timer::start();
-    files.extend(alias_pages(site, &files, diagnostics));
+    let page_paths: std::collections::HashSet<&str> = files
+        .iter()
+        .map(|f| f.path.as_str())
+        .chain(written.iter().map(String::as_str))
+        .collect();
+    let aliases = alias_pages(site, &page_paths, diagnostics);
+    drop(page_paths);
+    files.extend(aliases);
     let ui = |lang: LangId, key: &str| ui_string(site, lang, key);
     // Independent of each other: made side by side (one after the other, they were a tenth of
     // a large build's time on one core).
@@ -391,6 +435,7 @@ pub fn render_site_with(
     }
     RenderedSite {
         files,
+        written,
         pages,
         reused_pages,
         failed_pages,
@@ -399,9 +444,15 @@ pub fn render_site_with(
 
 /// A page as rendered: its file, its fingerprint, and the items it shows.
 struct RenderedPage {
-    file: OutputFile,
+    output: PageOutput,
     fingerprint: u64,
     deps: Vec<ItemId>,
+}
+
+enum PageOutput {
+    Kept(OutputFile),
+    /// Handed to the sink; its path.
+    Written(String),
 }
 
 struct PageRenderer<'a> {
@@ -416,6 +467,7 @@ struct PageRenderer<'a> {
     common: &'a [u64],
     /// Whether the pages are kept for a next build (then they get fingerprints).
     keep: bool,
+    sink: Option<&'a dyn PageSink>,
 }
 
 /// Renders the Markdown of every item whose text or link targets changed since the build that
@@ -626,10 +678,10 @@ impl PageRenderer<'_> {
             && *previous == fingerprint
         {
             return Ok(RenderedPage {
-                file: OutputFile {
+                output: PageOutput::Kept(OutputFile {
                     path,
                     contents: OutputContents::Bytes(bytes.clone()),
-                },
+                }),
                 fingerprint,
                 deps: frame.deps,
             });
@@ -640,12 +692,29 @@ impl PageRenderer<'_> {
             Page::Item(id) => format!("{} from {}", frame.url, site.file(id).path.display()),
             _ => frame.url.clone(),
         };
-        let html = self.templates.render(&template, &ctx, &what)?;
-        Ok(RenderedPage {
-            file: OutputFile {
+        let output = match self.sink {
+            Some(sink) => {
+                thread_local! {
+                    // Most pages of a theme are 10 to 20 KB: a buffer per thread, grown to the
+                    // largest page, instead of an allocation per page.
+                    static PAGE: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+                }
+                PAGE.with_borrow_mut(|buffer| {
+                    buffer.clear();
+                    self.templates.render_into(&template, &ctx, &what, buffer)?;
+                    sink.put(&path, buffer)
+                })?;
+                PageOutput::Written(path)
+            }
+            None => PageOutput::Kept(OutputFile {
                 path,
-                contents: OutputContents::Bytes(Arc::new(html)),
-            },
+                contents: OutputContents::Bytes(Arc::new(
+                    self.templates.render(&template, &ctx, &what)?,
+                )),
+            }),
+        };
+        Ok(RenderedPage {
+            output,
             fingerprint,
             deps: frame.deps,
         })
@@ -1475,11 +1544,9 @@ fn unknown_item_templates(site: &ResolvedSite, templates: &Templates) -> Vec<Dia
 /// the site's `pages`, or another alias, is an error: a redirect must never hide a page.
 fn alias_pages(
     site: &ResolvedSite,
-    pages: &[OutputFile],
+    page_paths: &std::collections::HashSet<&str>,
     diagnostics: &mut Diagnostics,
 ) -> Vec<OutputFile> {
-    let page_paths: std::collections::HashSet<&str> =
-        pages.iter().map(|f| f.path.as_str()).collect();
     // Which item's alias took a path first.
     let mut alias_owners: HashMap<String, ItemId> = HashMap::new();
     let mut files = Vec::new();

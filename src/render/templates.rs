@@ -225,6 +225,22 @@ impl Templates {
         context: &tera::Context,
         page: &str,
     ) -> Result<Vec<u8>, Diagnostic> {
+        // Most pages of a theme are 10 to 20 KB: one allocation instead of a chain of regrowths.
+        let mut out = Vec::with_capacity(16 * 1024);
+        self.render_into(template, context, page, &mut out)?;
+        // The page is kept until it is written: no unused capacity held meanwhile.
+        out.shrink_to_fit();
+        Ok(out)
+    }
+
+    /// [`Templates::render`], appending to `out`.
+    pub fn render_into(
+        &self,
+        template: &str,
+        context: &tera::Context,
+        page: &str,
+        out: &mut Vec<u8>,
+    ) -> Result<(), Diagnostic> {
         if !self.has(template) {
             return Err(Diagnostic::error(
                 Location::file(format!("templates/{template}")),
@@ -234,14 +250,9 @@ impl Templates {
                 "add `templates/{template}` to the site or the theme"
             )));
         }
-        // Most pages of a theme are 10 to 20 KB: one allocation instead of a chain of regrowths.
-        let mut out = Vec::with_capacity(16 * 1024);
         self.tera
-            .render_to(template, context, &mut out)
-            .map_err(|err| template_diagnostic(&err, &self.sources, Some(page)))?;
-        // The page is kept until it is written: no unused capacity held meanwhile.
-        out.shrink_to_fit();
-        Ok(out)
+            .render_to(template, context, out)
+            .map_err(|err| template_diagnostic(&err, &self.sources, Some(page)))
     }
 }
 

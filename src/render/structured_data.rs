@@ -10,10 +10,39 @@ use crate::resolve::{ItemId, LangId, ResolvedSite};
 /// JSON text that is safe inside `<script type="application/ld+json">`: no front matter value can
 /// close the element or open a comment, because `<`, `>` and `&` are written as `\u` escapes.
 pub fn script_safe(value: &Json) -> String {
-    let text = serde_json::to_string(value).unwrap_or_else(|_| "{}".into());
-    text.replace('<', "\\u003c")
-        .replace('>', "\\u003e")
-        .replace('&', "\\u0026")
+    let mut text = Vec::with_capacity(1024);
+    let mut serializer = serde_json::Serializer::with_formatter(&mut text, ScriptSafe);
+    if serde::Serialize::serialize(value, &mut serializer).is_err() {
+        return "{}".into();
+    }
+    // serde_json writes UTF-8 only.
+    String::from_utf8(text).unwrap_or_else(|_| "{}".into())
+}
+
+/// serde_json's compact output, with `<`, `>` and `&` in strings written as `\u` escapes as
+/// the strings are written (they cannot occur outside strings).
+struct ScriptSafe;
+
+impl serde_json::ser::Formatter for ScriptSafe {
+    fn write_string_fragment<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        let mut start = 0;
+        for (at, byte) in fragment.bytes().enumerate() {
+            let escaped: &[u8] = match byte {
+                b'<' => b"\\u003c",
+                b'>' => b"\\u003e",
+                b'&' => b"\\u0026",
+                _ => continue,
+            };
+            writer.write_all(&fragment.as_bytes()[start..at])?;
+            writer.write_all(escaped)?;
+            start = at + 1;
+        }
+        writer.write_all(&fragment.as_bytes()[start..])
+    }
 }
 
 fn publisher(site: &ResolvedSite, lang: LangId) -> Json {
@@ -198,7 +227,8 @@ mod tests {
     fn nothing_can_close_the_script_element() {
         let value = json!({"headline": "</script><script>alert(1)</script> & <!--"});
         let text = script_safe(&value);
-        assert!(!text.contains('<') && !text.contains('>'));
+        assert!(!text.contains('<') && !text.contains('>') && !text.contains('&'));
+        assert!(text.contains("\\u003c/script\\u003e"), "{text}");
         let back: Json = serde_json::from_str(&text).unwrap();
         assert_eq!(back, value);
     }

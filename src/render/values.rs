@@ -305,8 +305,16 @@ fn site_value(site: &ResolvedSite, lang: LangId, languages: &Value) -> Value {
             ),
         )
         .build();
+    let title = config.title.get(code, default);
+    // "CIRCUWEAVE — circular and digital textile clusters": the name, then the tagline.
+    let (name, tagline) = match title.and_then(|t| t.split_once(" — ")) {
+        Some((name, tagline)) => (Some(name), Some(tagline)),
+        None => (title, None),
+    };
     MapBuilder::new()
-        .set("title", opt_str(config.title.get(code, default)))
+        .set("title", opt_str(title))
+        .set("name", opt_str(name))
+        .set("tagline", opt_str(tagline))
         .set(
             "description",
             opt_str(

@@ -191,16 +191,11 @@ pub fn build_site(
     // Pages are written while the others are rendered, into a place from which they become the
     // output only when all of them are rendered: a large site's pages are not all held at once.
     let writer = write::OutputWriter::prepare(output).map_err(one)?;
+    // On error the writer is dropped, which removes what it wrote.
     let RenderedBuild {
         rendered,
         mut warnings,
-    } = match render_site_into(root, options.clone(), &mut cache, Some(&writer)) {
-        Ok(built) => built,
-        Err(diagnostics) => {
-            writer.abort();
-            return Err(diagnostics);
-        }
-    };
+    } = render_site_into(root, options.clone(), &mut cache, Some(&writer))?;
     let timer = timings::Timer::start();
     let committed = writer.commit(&rendered);
     timer.lap("write");
@@ -213,18 +208,22 @@ pub fn build_site(
         }
         Err(write::CommitError::NeedsWhole) => {
             // The previous output has a file where this one has a folder (or the other way
-            // round), which only shows once the pages are written: render again in memory and
-            // replace the output as a whole. Rare, and the render is the same.
+            // round), which shows only as the pages are written: render again, into a fresh
+            // folder that replaces the output whole. Rare, and the render is the same.
             drop(rendered);
             cache = BuildCache::default();
-            let again = render_site_with(root, options, &mut cache)?;
+            let writer = write::OutputWriter::whole(output).map_err(one)?;
+            let again = render_site_into(root, options, &mut cache, Some(&writer))?;
             warnings = again.warnings;
-            match write::write_site(&again.rendered, output) {
+            match writer.commit(&again.rendered) {
                 Ok(summary) => (summary, again.rendered),
-                Err(diagnostic) => {
+                Err(write::CommitError::Failed(diagnostic)) => {
                     warnings.push(diagnostic);
                     warnings.sort();
                     return Err(warnings);
+                }
+                Err(write::CommitError::NeedsWhole) => {
+                    unreachable!("a fresh folder has nothing in the way")
                 }
             }
         }

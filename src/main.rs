@@ -126,7 +126,7 @@ fn main() -> ExitCode {
                         eprintln!("… and {} more errors", errors - MAX_REPORTED);
                     }
                     eprintln!(
-                        "the site has {errors} error{}; nothing was written, {} is unchanged",
+                        "the site has {errors} error{}; {} was left as it was",
                         if errors == 1 { "" } else { "s" },
                         output.display()
                     );

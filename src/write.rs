@@ -10,8 +10,8 @@
 //! phases: every file whose bytes changed is first written beside its target under a temporary
 //! name (files whose bytes did not change are left alone, with their dates); only at the commit
 //! do they replace their targets, by renames, and are the files the site no longer has removed.
-//! A failure while writing (a full disk), or a build that fails, leaves the previous output
-//! exactly as it was ([`OutputWriter::abort`]).
+//! A failure while writing (a full disk), or a build that fails, leaves the files of the previous
+//! output exactly as they were ([`OutputWriter::abort`], or dropping the writer).
 
 use std::collections::{HashMap, HashSet};
 use std::fs;
@@ -44,7 +44,6 @@ pub enum CommitError {
 
 /// Writes `rendered` to `output`: updates an existing output in place, else writes it whole.
 pub fn write_site(rendered: &RenderedSite, output: &Path) -> Result<WriteSummary, Diagnostic> {
-    check_unique_paths(&rendered.files)?;
     match OutputWriter::prepare(output)?.commit(rendered) {
         Ok(summary) => Ok(summary),
         Err(CommitError::Failed(diagnostic)) => Err(diagnostic),
@@ -56,14 +55,15 @@ pub fn write_site(rendered: &RenderedSite, output: &Path) -> Result<WriteSummary
     }
 }
 
-/// Two output files with one path: one would silently replace the other.
+/// Two output files with one path, or a file where another file needs a folder: one would
+/// silently replace the other, or neither could be written.
 pub fn check_unique_paths(files: &[OutputFile]) -> Result<(), Diagnostic> {
     unique_paths(files.iter().map(|f| f.path.as_str()))
 }
 
-fn unique_paths<'a>(paths: impl Iterator<Item = &'a str>) -> Result<(), Diagnostic> {
+fn unique_paths<'a>(paths: impl Iterator<Item = &'a str> + Clone) -> Result<(), Diagnostic> {
     let mut seen = HashSet::new();
-    for path in paths {
+    for path in paths.clone() {
         if !seen.insert(path) {
             return Err(Diagnostic::error(
                 Location::file(path),
@@ -71,6 +71,14 @@ fn unique_paths<'a>(paths: impl Iterator<Item = &'a str>) -> Result<(), Diagnost
             )
             .with_hint("a static file, an alias or a bundle file has the same path as a page; rename one of them"));
         }
+    }
+    let folders = folders_of(paths);
+    if let Some(path) = seen.iter().find(|path| folders.contains(*path)) {
+        return Err(Diagnostic::error(
+            Location::file(*path),
+            format!("`{path}` would be both a file and the folder of other files"),
+        )
+        .with_hint("a static file or a bundle file has the name of a page's folder; rename it"));
     }
     Ok(())
 }
@@ -136,12 +144,16 @@ impl<'a> Source<'a> {
 }
 
 /// Writes files into an output folder that becomes the site's output only at the commit.
+/// Dropped without a commit (a failed build, a panic), it removes what it wrote.
 pub struct OutputWriter {
     output: PathBuf,
     mode: Mode,
     /// Files taken so far, and their bytes.
     files: AtomicU64,
     bytes: AtomicU64,
+    /// A file could not be written: the build fails, and the writer writes nothing more.
+    failed: AtomicBool,
+    committed: bool,
 }
 
 enum Mode {
@@ -149,15 +161,15 @@ enum Mode {
     InPlace {
         /// Relative path → whether it is a folder.
         existing: HashMap<String, bool>,
-        /// Folders made for new files, parents first.
-        created: Mutex<Vec<String>>,
+        /// Folders made for new files.
+        created: Mutex<HashSet<String>>,
         /// Files written under their temporary names.
         staged: Mutex<Vec<String>>,
         /// A file was put where the existing output has a folder, or the other way round.
         in_the_way: AtomicBool,
         temporary_suffix: String,
     },
-    /// A fresh folder beside the output, which replaces it whole.
+    /// A fresh folder beside the output (made by the first file), which replaces it whole.
     Whole { staging: PathBuf, retired: PathBuf },
 }
 
@@ -187,18 +199,16 @@ impl OutputWriter {
             return OutputWriter::whole(output);
         };
         timer.lap("write: previous output read");
-        Ok(OutputWriter {
-            output: output.to_path_buf(),
-            mode: Mode::InPlace {
+        Ok(OutputWriter::new(
+            output,
+            Mode::InPlace {
                 existing: existing.into_iter().collect(),
-                created: Mutex::new(Vec::new()),
+                created: Mutex::new(HashSet::new()),
                 staged: Mutex::new(Vec::new()),
                 in_the_way: AtomicBool::new(false),
                 temporary_suffix: format!(".herald-new-{}", std::process::id()),
             },
-            files: AtomicU64::new(0),
-            bytes: AtomicU64::new(0),
-        })
+        ))
     }
 
     /// A writer that writes the whole site into a fresh folder, which replaces `output` (if
@@ -215,19 +225,36 @@ impl OutputWriter {
         let pid = std::process::id();
         let staging = parent.join(format!(".{name}.herald-new-{pid}"));
         let retired = parent.join(format!(".{name}.herald-old-{pid}"));
-        if staging.exists() {
-            fs::remove_dir_all(&staging).map_err(|e| io_error(&staging, e))?;
+        if fs::symlink_metadata(&staging).is_ok() {
+            remove_any(&staging).map_err(|e| io_error(&staging, e))?;
         }
-        fs::create_dir_all(&staging).map_err(|e| io_error(&staging, e))?;
-        Ok(OutputWriter {
+        Ok(OutputWriter::new(output, Mode::Whole { staging, retired }))
+    }
+
+    fn new(output: &Path, mode: Mode) -> OutputWriter {
+        OutputWriter {
             output: output.to_path_buf(),
-            mode: Mode::Whole { staging, retired },
+            mode,
             files: AtomicU64::new(0),
             bytes: AtomicU64::new(0),
-        })
+            failed: AtomicBool::new(false),
+            committed: false,
+        }
     }
 
     fn put_source(&self, path: &str, source: Source<'_>) -> Result<(), Diagnostic> {
+        // After a failure the build fails: the first errors are the ones to report.
+        if self.failed.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        let result = self.write_source(path, source);
+        if result.is_err() {
+            self.failed.store(true, Ordering::Relaxed);
+        }
+        result
+    }
+
+    fn write_source(&self, path: &str, source: Source<'_>) -> Result<(), Diagnostic> {
         let size = match &self.mode {
             Mode::Whole { staging, .. } => {
                 let target = staging.join(path);
@@ -246,6 +273,10 @@ impl OutputWriter {
                 in_the_way,
                 temporary_suffix,
             } => {
+                // Once the output is known to be in the way, it is written whole instead.
+                if in_the_way.load(Ordering::Relaxed) {
+                    return Ok(());
+                }
                 let folders = || std::iter::successors(parent_of(path), |dir| parent_of(dir));
                 if existing.get(path) == Some(&true)
                     || folders().any(|dir| existing.get(dir) == Some(&false))
@@ -285,20 +316,22 @@ impl OutputWriter {
         &self,
         dir: &str,
         existing: &HashMap<String, bool>,
-        created: &Mutex<Vec<String>>,
+        created: &Mutex<HashSet<String>>,
     ) -> Result<(), Diagnostic> {
+        let mut created = created.lock().expect("no writer panics holding the lock");
+        if created.contains(dir) {
+            return Ok(());
+        }
         let mut missing: Vec<&str> = std::iter::successors(Some(dir), |d| parent_of(d))
-            .take_while(|d| !existing.contains_key(*d))
+            .take_while(|d| !existing.contains_key(*d) && !created.contains(*d))
             .collect();
         missing.reverse();
-        let mut created = created.lock().expect("no writer panics holding the lock");
         for dir in missing {
-            if created.iter().any(|c| c == dir) {
-                continue;
-            }
             let path = self.output.join(dir);
             match fs::create_dir(&path) {
-                Ok(()) => created.push(dir.to_string()),
+                Ok(()) => {
+                    created.insert(dir.to_string());
+                }
                 Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {}
                 Err(err) => return Err(io_error(&path, err)),
             }
@@ -313,11 +346,18 @@ impl OutputWriter {
         }
     }
 
-    /// Removes everything written so far: the output is as it was before the writer was made.
+    /// Removes everything written so far: the output's files are as they were before the
+    /// writer was made.
     pub fn abort(self) {
+        drop(self);
+    }
+
+    fn remove_written(&self) {
         match &self.mode {
             Mode::Whole { staging, .. } => {
-                let _ = remove_tree(staging);
+                if fs::symlink_metadata(staging).is_ok() {
+                    let _ = remove_any(staging);
+                }
             }
             Mode::InPlace {
                 created,
@@ -330,6 +370,7 @@ impl OutputWriter {
                     let _ = fs::remove_file(self.temporary_of(path, temporary_suffix));
                 });
                 let created = created.lock().expect("no writer panics holding the lock");
+                // Folders that now hold renamed files stay (they are not empty).
                 for dir in deepest_first(created.iter().map(String::as_str)) {
                     let _ = fs::remove_dir(self.output.join(dir));
                 }
@@ -339,12 +380,10 @@ impl OutputWriter {
 
     /// Writes the files of `rendered` not taken yet, and makes everything the writer took the
     /// output: the output then holds exactly the files of `rendered` and the pages it lists as
-    /// written. On error nothing was changed.
-    pub fn commit(self, rendered: &RenderedSite) -> Result<WriteSummary, CommitError> {
-        let fail = |writer: OutputWriter, diagnostic: Diagnostic| {
-            writer.abort();
-            Err(CommitError::Failed(diagnostic))
-        };
+    /// written. On error the output's files are as they were, except when a rename fails
+    /// (which the message says).
+    pub fn commit(mut self, rendered: &RenderedSite) -> Result<WriteSummary, CommitError> {
+        let failed = |diagnostic| Err(CommitError::Failed(diagnostic));
         let paths = || {
             rendered
                 .files
@@ -353,7 +392,7 @@ impl OutputWriter {
                 .chain(rendered.written.iter().map(String::as_str))
         };
         if let Err(diagnostic) = unique_paths(paths()) {
-            return fail(self, diagnostic);
+            return failed(diagnostic);
         }
         let timer = crate::timings::Timer::start();
         if let Err(diagnostic) = rendered
@@ -361,9 +400,15 @@ impl OutputWriter {
             .par_iter()
             .try_for_each(|file| self.put_source(&file.path, Source::of(&file.contents)))
         {
-            return fail(self, diagnostic);
+            return failed(diagnostic);
         }
         timer.lap("write: remaining files");
+        if self.failed.load(Ordering::Relaxed) {
+            return failed(Diagnostic::error(
+                Location::file(&self.output),
+                "an output file could not be written while the site was rendered",
+            ));
+        }
         let summary = WriteSummary {
             files: self.files.load(Ordering::Relaxed) as usize,
             bytes: self.bytes.load(Ordering::Relaxed),
@@ -371,19 +416,25 @@ impl OutputWriter {
         let timer = crate::timings::Timer::start();
         match &self.mode {
             Mode::Whole { staging, retired } => {
-                if self.output.exists()
-                    && let Err(err) = fs::rename(&self.output, retired)
-                {
-                    let diagnostic = io_error(&self.output, err);
-                    return fail(self, diagnostic);
+                // A site without files still gets its (empty) folder.
+                if let Err(err) = fs::create_dir_all(staging) {
+                    return failed(io_error(staging, err));
+                }
+                let had_output = fs::symlink_metadata(&self.output).is_ok();
+                if had_output && let Err(err) = fs::rename(&self.output, retired) {
+                    return failed(io_error(&self.output, err));
                 }
                 if let Err(err) = fs::rename(staging, &self.output) {
                     // Put the previous site back rather than leave none.
-                    let _ = fs::rename(retired, &self.output);
-                    let diagnostic = io_error(&self.output, err);
-                    return fail(self, diagnostic);
+                    if had_output {
+                        let _ = fs::rename(retired, &self.output);
+                    }
+                    return failed(io_error(&self.output, err));
                 }
-                let _ = remove_tree(retired);
+                self.committed = true;
+                if had_output {
+                    let _ = remove_any(retired);
+                }
             }
             Mode::InPlace {
                 existing,
@@ -393,20 +444,27 @@ impl OutputWriter {
                 ..
             } => {
                 if in_the_way.load(Ordering::Relaxed) {
-                    self.abort();
                     return Err(CommitError::NeedsWhole);
                 }
                 // The changed files take their targets' places; what the site no longer has
                 // goes.
-                let staged = staged.lock().expect("no writer panics holding the lock");
-                staged
-                    .par_iter()
-                    .try_for_each(|path| {
+                let renamed = {
+                    let staged = staged.lock().expect("no writer panics holding the lock");
+                    staged.par_iter().try_for_each(|path| {
                         let target = self.output.join(path);
                         fs::rename(self.temporary_of(path, temporary_suffix), &target)
-                            .map_err(|err| io_error(&target, err))
+                            .map_err(|err| (target, err))
                     })
-                    .map_err(CommitError::Failed)?;
+                };
+                if let Err((target, err)) = renamed {
+                    return failed(Diagnostic::error(
+                        Location::file(&target),
+                        format!(
+                            "cannot replace this output file: {err}; the output is partly updated, build again"
+                        ),
+                    ));
+                }
+                self.committed = true;
                 let wanted: HashSet<&str> = paths().collect();
                 let dirs = folders_of(paths());
                 existing
@@ -429,9 +487,26 @@ impl OutputWriter {
     }
 }
 
+impl Drop for OutputWriter {
+    fn drop(&mut self) {
+        if !self.committed {
+            self.remove_written();
+        }
+    }
+}
+
 impl PageSink for OutputWriter {
     fn put(&self, path: &str, bytes: &[u8]) -> Result<(), Diagnostic> {
         self.put_source(path, Source::Bytes(bytes))
+    }
+}
+
+/// Removes a folder tree, or a file or link (never what a link points to).
+fn remove_any(path: &Path) -> std::io::Result<()> {
+    if fs::symlink_metadata(path)?.is_dir() {
+        remove_tree(path)
+    } else {
+        fs::remove_file(path)
     }
 }
 
@@ -731,5 +806,50 @@ mod tests {
             Err(CommitError::NeedsWhole)
         ));
         assert_eq!(tree(&output), before);
+    }
+
+    /// A file where other files need a folder is refused before anything changes, in both
+    /// modes.
+    #[test]
+    fn a_file_and_a_folder_at_one_path_are_refused() {
+        for fresh in [false, true] {
+            let (_dir, output) = first_build();
+            let before = tree(&output);
+            let writer = if fresh {
+                OutputWriter::whole(&output).unwrap()
+            } else {
+                OutputWriter::prepare(&output).unwrap()
+            };
+            writer.put("es/news/index.html", b"a page").unwrap();
+            let rendered = RenderedSite {
+                files: vec![page("es/news", "a static file")],
+                written: vec!["es/news/index.html".to_string()],
+                ..RenderedSite::default()
+            };
+            match writer.commit(&rendered) {
+                Err(CommitError::Failed(d)) => assert!(d.message.contains("both a file")),
+                other => panic!("{other:?}"),
+            }
+            assert_eq!(tree(&output), before);
+        }
+    }
+
+    /// An output that is a link to a folder is replaced by the site; the folder it pointed to
+    /// is left alone.
+    #[test]
+    fn an_output_that_is_a_link_is_replaced_and_its_target_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let elsewhere = dir.path().join("elsewhere");
+        fs::create_dir(&elsewhere).unwrap();
+        fs::write(elsewhere.join("keep.txt"), "not ours").unwrap();
+        let output = dir.path().join("public");
+        std::os::unix::fs::symlink(&elsewhere, &output).unwrap();
+        write_site(&site(vec![page("index.html", "home")]), &output).unwrap();
+        assert!(fs::symlink_metadata(&output).unwrap().is_dir());
+        assert_eq!(
+            fs::read_to_string(elsewhere.join("keep.txt")).unwrap(),
+            "not ours"
+        );
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 2);
     }
 }

@@ -1,8 +1,9 @@
-//! **Render**: Markdown and templates, in parallel, into output files in memory.
+//! **Render**: Markdown and templates, in parallel, into output files.
 //!
-//! Boundary type: [`RenderedSite`], the list of files to write. This stage reads the
-//! [`ResolvedSite`] only; it never walks the whole site for one page (every list a page needs
-//! was computed by **resolve**) and never touches the disk.
+//! Boundary type: [`RenderedSite`], the files to write (and the paths of the pages handed to a
+//! [`PageSink`] as they were rendered: the write stage's writer, in a one-shot build). This
+//! stage reads the [`ResolvedSite`] only; it never walks the whole site for one page (every
+//! list a page needs was computed by **resolve**) and never touches the disk itself.
 
 pub mod cache;
 mod calendar;

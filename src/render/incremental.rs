@@ -237,6 +237,9 @@ fn rerender(
         common: &parts.common,
         keep: true,
         sink: None,
+        shared: (0..site.languages.len())
+            .map(|lang| super::SharedPageValues::new(site, lang))
+            .collect(),
     };
     let results: Vec<Result<RenderedPage, _>> = pages
         .par_iter()

@@ -308,6 +308,9 @@ pub fn render_site_into(
         common: &common,
         keep: cache.keep_pieces,
         sink,
+        shared: (0..site.languages.len())
+            .map(|lang| SharedPageValues::new(site, lang))
+            .collect(),
     };
     timer.lap("render: templates");
     let timer = crate::timings::Timer::start();
@@ -456,6 +459,119 @@ enum PageOutput {
     Written(String),
 }
 
+/// A breadcrumb or a feed link, `(title, url)`, with the value templates see.
+struct SharedLink {
+    title: String,
+    url: String,
+    value: Value,
+}
+
+impl SharedLink {
+    fn new(title: String, url: String) -> SharedLink {
+        let value = MapBuilder::new()
+            .set("title", title.as_str())
+            .set("url", url.as_str())
+            .build();
+        SharedLink { title, url, value }
+    }
+}
+
+/// Per language: what many pages of the language show alike, made once per render (a page
+/// of a 10 000-item site built each of these maps again before).
+struct SharedPageValues {
+    lang: Value,
+    /// The language's locale in Open Graph form (`en_GB`).
+    locale: Value,
+    search_url: Value,
+    search_index_url: Value,
+    accessibility_url: Value,
+    home_crumb: SharedLink,
+    /// The crumb of each section list.
+    section_crumbs: Vec<(Section, SharedLink)>,
+    /// The language's own feed, the first of every page's `feeds`.
+    site_feed: Value,
+    /// The feed of each section that has one.
+    section_feeds: Vec<(Section, SharedLink)>,
+}
+
+impl SharedPageValues {
+    fn new(site: &ResolvedSite, lang: LangId) -> SharedPageValues {
+        let ui = |key: &str| ui_string(site, lang, key);
+        let site_title = site.title_in(lang).to_string();
+        let section_title = |section: Section| {
+            ui(&format!("section_{}", section.folder()))
+                .unwrap_or_else(|| section.folder().to_string())
+        };
+        SharedPageValues {
+            lang: Value::from(site.lang_code(lang)),
+            locale: Value::from(og_locale(&site.languages[lang].locale)),
+            search_url: Value::from(search::search_page_url(site, lang)),
+            search_index_url: Value::from(search::search_index_url(site, lang)),
+            accessibility_url: if site.loaded.config.config.accessibility.is_some() {
+                Value::from(accessibility_url(site, lang))
+            } else {
+                Value::none()
+            },
+            home_crumb: SharedLink::new(
+                ui("home").unwrap_or_else(|| site_title.clone()),
+                site.lang_url(lang, ""),
+            ),
+            section_crumbs: Section::ALL
+                .into_iter()
+                .filter(|s| s.has_list())
+                .map(|s| {
+                    (
+                        s,
+                        SharedLink::new(section_title(s), site.section_url(lang, s)),
+                    )
+                })
+                .collect(),
+            site_feed: SharedLink::new(site_title.clone(), feeds::feed_url(site, lang, None)).value,
+            section_feeds: feeds::FEED_SECTIONS
+                .into_iter()
+                .map(|s| {
+                    let title = format!("{site_title}: {}", section_title(s));
+                    (
+                        s,
+                        SharedLink::new(title, feeds::feed_url(site, lang, Some(s))),
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    fn section_crumb(&self, section: Section) -> Option<&SharedLink> {
+        self.section_crumbs
+            .iter()
+            .find(|(s, _)| *s == section)
+            .map(|(_, link)| link)
+    }
+
+    fn section_feed(&self, section: Section) -> Option<&SharedLink> {
+        self.section_feeds
+            .iter()
+            .find(|(s, _)| *s == section)
+            .map(|(_, link)| link)
+    }
+
+    /// The value of a crumb or feed link: the shared one when the page's is one of them.
+    fn link_value(&self, (title, url): &(String, String)) -> Value {
+        std::iter::once(&self.home_crumb)
+            .chain(self.section_crumbs.iter().map(|(_, link)| link))
+            .chain(self.section_feeds.iter().map(|(_, link)| link))
+            .find(|link| link.url == *url && link.title == *title)
+            .map_or_else(
+                || {
+                    MapBuilder::new()
+                        .set("title", title.as_str())
+                        .set("url", url.as_str())
+                        .build()
+                },
+                |link| link.value.clone(),
+            )
+    }
+}
+
 struct PageRenderer<'a> {
     site: &'a ResolvedSite,
     values: &'a SiteValues,
@@ -469,6 +585,8 @@ struct PageRenderer<'a> {
     /// Whether the pages are kept for a next build (then they get fingerprints).
     keep: bool,
     sink: Option<&'a dyn PageSink>,
+    /// Per language.
+    shared: Vec<SharedPageValues>,
 }
 
 /// Renders the Markdown of every item whose text or link targets changed since the build that
@@ -1128,7 +1246,8 @@ impl PageRenderer<'_> {
         let site = self.site;
         let lang = frame.lang;
         let language = &site.languages[lang];
-        ctx.insert_value("lang", Value::from(language.code.as_str()));
+        let shared = &self.shared[lang];
+        ctx.insert_value("lang", shared.lang.clone());
         ctx.insert_value("language", self.values.languages[lang].clone());
         ctx.insert_value("ui", self.values.ui[lang].clone());
         ctx.insert_value("site", self.values.site[lang].clone());
@@ -1157,12 +1276,12 @@ impl PageRenderer<'_> {
             frame.image.as_deref().map_or_else(Value::none, Value::from),
         );
         ctx.insert_value("og_type", Value::from(frame.og_type));
-        ctx.insert_value("locale", Value::from(og_locale(&language.locale)));
+        ctx.insert_value("locale", shared.locale.clone());
         let alternate_locales: Vec<Value> = frame
             .alternates
             .iter()
             .filter(|(l, _)| *l != lang)
-            .map(|(l, _)| Value::from(og_locale(&site.languages[*l].locale)))
+            .map(|(l, _)| self.shared[*l].locale.clone())
             .collect();
         ctx.insert_value("alternate_locales", Value::from(alternate_locales));
         let x_default = frame.x_default.clone().or_else(|| {
@@ -1194,42 +1313,16 @@ impl PageRenderer<'_> {
         let crumbs: Vec<Value> = frame
             .breadcrumbs
             .iter()
-            .map(|(title, url)| {
-                MapBuilder::new()
-                    .set("title", title.as_str())
-                    .set("url", url.as_str())
-                    .build()
-            })
+            .map(|crumb| shared.link_value(crumb))
             .collect();
         ctx.insert_value("breadcrumbs", Value::from(crumbs));
-        let mut feeds = vec![(self.site_title(lang), feeds::feed_url(site, lang, None))];
-        feeds.extend(frame.feeds.iter().cloned());
-        let feeds: Vec<Value> = feeds
-            .into_iter()
-            .map(|(title, url)| {
-                MapBuilder::new()
-                    .set("title", title)
-                    .set("url", url)
-                    .build()
-            })
+        let feeds: Vec<Value> = std::iter::once(shared.site_feed.clone())
+            .chain(frame.feeds.iter().map(|feed| shared.link_value(feed)))
             .collect();
         ctx.insert_value("feeds", Value::from(feeds));
-        ctx.insert_value(
-            "search_url",
-            Value::from(search::search_page_url(site, lang)),
-        );
-        ctx.insert_value(
-            "accessibility_url",
-            if site.loaded.config.config.accessibility.is_some() {
-                Value::from(accessibility_url(site, lang))
-            } else {
-                Value::none()
-            },
-        );
-        ctx.insert_value(
-            "search_index_url",
-            Value::from(search::search_index_url(site, lang)),
-        );
+        ctx.insert_value("search_url", shared.search_url.clone());
+        ctx.insert_value("accessibility_url", shared.accessibility_url.clone());
+        ctx.insert_value("search_index_url", shared.search_index_url.clone());
         if !ctx.contains_key("fallback") {
             ctx.insert_value("fallback", Value::none());
         }
@@ -1268,23 +1361,28 @@ impl PageRenderer<'_> {
     }
 
     fn section_title(&self, lang: LangId, section: Section) -> String {
-        self.ui_string(lang, &format!("section_{}", section.folder()))
-            .unwrap_or_else(|| section.folder().to_string())
+        match self.shared[lang].section_crumb(section) {
+            Some(crumb) => crumb.title.clone(),
+            None => self
+                .ui_string(lang, &format!("section_{}", section.folder()))
+                .unwrap_or_else(|| section.folder().to_string()),
+        }
     }
 
     fn section_feed_title(&self, lang: LangId, section: Section) -> String {
-        format!(
-            "{}: {}",
-            self.site_title(lang),
-            self.section_title(lang, section)
-        )
+        match self.shared[lang].section_feed(section) {
+            Some(feed) => feed.title.clone(),
+            None => format!(
+                "{}: {}",
+                self.site_title(lang),
+                self.section_title(lang, section)
+            ),
+        }
     }
 
     fn home_crumb(&self, lang: LangId) -> (String, String) {
-        let title = self
-            .ui_string(lang, "home")
-            .unwrap_or_else(|| self.site_title(lang));
-        (title, self.site.lang_url(lang, ""))
+        let crumb = &self.shared[lang].home_crumb;
+        (crumb.title.clone(), crumb.url.clone())
     }
 
     /// Items per list page: partner lists are not split (they are grouped by country).

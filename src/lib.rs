@@ -214,7 +214,8 @@ pub fn build_site(
     let mut cache = BuildCache::default();
     // Pages are written while the others are rendered, into a place from which they become the
     // output only when all of them are rendered: a large site's pages are not all held at once.
-    // What the previous output holds is read beside resolve, which keeps one core only.
+    // What the previous output holds is read beside load and resolve (resolve keeps one core
+    // busy only).
     let (resolved, writer) = std::thread::scope(|scope| {
         let scan = scope.spawn(|| write::OutputWriter::prepare(output));
         let resolved = resolve_for_render(root, options.clone(), &mut cache);

@@ -58,10 +58,15 @@ pub fn write_site(rendered: &RenderedSite, output: &Path) -> Result<WriteSummary
 /// Two output files with one path, or a file where another file needs a folder: one would
 /// silently replace the other, or neither could be written.
 pub fn check_unique_paths(files: &[OutputFile]) -> Result<(), Diagnostic> {
-    unique_paths(files.iter().map(|f| f.path.as_str()))
+    unique_paths(files.iter().map(|f| f.path.as_str())).map(drop)
 }
 
-fn unique_paths<'a>(paths: impl Iterator<Item = &'a str> + Clone) -> Result<(), Diagnostic> {
+/// The paths as a set, and the set of the folders they are in, once both are checked.
+type PathSets<'a> = (HashSet<&'a str>, HashSet<&'a str>);
+
+fn unique_paths<'a>(
+    paths: impl Iterator<Item = &'a str> + Clone,
+) -> Result<PathSets<'a>, Diagnostic> {
     let mut seen = HashSet::new();
     for path in paths.clone() {
         if !seen.insert(path) {
@@ -80,7 +85,7 @@ fn unique_paths<'a>(paths: impl Iterator<Item = &'a str> + Clone) -> Result<(), 
         )
         .with_hint("a static file or a bundle file has the name of a page's folder; rename it"));
     }
-    Ok(())
+    Ok((seen, folders))
 }
 
 /// What one file is made of.
@@ -391,9 +396,10 @@ impl OutputWriter {
                 .map(|f| f.path.as_str())
                 .chain(rendered.written.iter().map(String::as_str))
         };
-        if let Err(diagnostic) = unique_paths(paths()) {
-            return failed(diagnostic);
-        }
+        let (wanted, dirs) = match unique_paths(paths()) {
+            Ok(sets) => sets,
+            Err(diagnostic) => return failed(diagnostic),
+        };
         let timer = crate::timings::Timer::start();
         if let Err(diagnostic) = rendered
             .files
@@ -465,8 +471,6 @@ impl OutputWriter {
                     ));
                 }
                 self.committed = true;
-                let wanted: HashSet<&str> = paths().collect();
-                let dirs = folders_of(paths());
                 existing
                     .par_iter()
                     .filter(|(path, is_dir)| !**is_dir && !wanted.contains(path.as_str()))
@@ -633,6 +637,15 @@ mod tests {
             .collect()
     }
 
+    /// A writer into a fresh folder, or one that updates `output` in place.
+    fn writer_for(output: &Path, fresh: bool) -> OutputWriter {
+        if fresh {
+            OutputWriter::whole(output).unwrap()
+        } else {
+            OutputWriter::prepare(output).unwrap()
+        }
+    }
+
     fn first_build() -> (tempfile::TempDir, PathBuf) {
         let dir = tempfile::tempdir().unwrap();
         let output = dir.path().join("public");
@@ -751,11 +764,7 @@ mod tests {
         for fresh in [false, true] {
             let (dir, output) = first_build();
             let before = tree(&output);
-            let writer = if fresh {
-                OutputWriter::whole(&output).unwrap()
-            } else {
-                OutputWriter::prepare(&output).unwrap()
-            };
+            let writer = writer_for(&output, fresh);
             writer.put("index.html", b"home, edited").unwrap();
             writer.put("en/news/c/index.html", b"c").unwrap();
             writer.put("de/deep/er/index.html", b"new folders").unwrap();
@@ -815,11 +824,7 @@ mod tests {
         for fresh in [false, true] {
             let (_dir, output) = first_build();
             let before = tree(&output);
-            let writer = if fresh {
-                OutputWriter::whole(&output).unwrap()
-            } else {
-                OutputWriter::prepare(&output).unwrap()
-            };
+            let writer = writer_for(&output, fresh);
             writer.put("es/news/index.html", b"a page").unwrap();
             let rendered = RenderedSite {
                 files: vec![page("es/news", "a static file")],

@@ -106,8 +106,8 @@ fn urlset_file(site: &ResolvedSite, name: &str, entries: &[SitemapEntry]) -> Out
     xml.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\" xmlns:xhtml=\"http://www.w3.org/1999/xhtml\">\n");
     // Written in place: the sitemap of a large site has 100 000 lines, each a `format!` before.
     let permalink = |xml: &mut String, url: &str| {
-        let path = url.strip_prefix(&site.base_path).unwrap_or(url);
-        xml.push_str(&escape(site.base_url.as_str()));
+        let (base, path) = site.permalink_parts(url);
+        xml.push_str(&escape(base));
         xml.push_str(&escape(path));
     };
     for entry in entries {

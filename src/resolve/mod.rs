@@ -180,8 +180,16 @@ impl ResolvedSite {
 
     /// A root-relative URL made absolute.
     pub fn permalink(&self, url: &str) -> String {
-        let path = url.strip_prefix(&self.base_path).unwrap_or(url);
-        format!("{}{}", self.base_url, path)
+        let (base, path) = self.permalink_parts(url);
+        format!("{base}{path}")
+    }
+
+    /// The two halves of [`ResolvedSite::permalink`], for writers that append them in place.
+    pub fn permalink_parts<'a>(&'a self, url: &'a str) -> (&'a str, &'a str) {
+        (
+            &self.base_url,
+            url.strip_prefix(&self.base_path).unwrap_or(url),
+        )
     }
 
     pub fn section_url(&self, lang: LangId, section: Section) -> String {

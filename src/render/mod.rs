@@ -468,12 +468,17 @@ struct SharedLink {
 
 impl SharedLink {
     fn new(title: String, url: String) -> SharedLink {
-        let value = MapBuilder::new()
-            .set("title", title.as_str())
-            .set("url", url.as_str())
-            .build();
+        let value = link_value(&title, &url);
         SharedLink { title, url, value }
     }
+}
+
+/// `{title, url}`, as templates see a breadcrumb or a feed link.
+fn link_value(title: &str, url: &str) -> Value {
+    MapBuilder::new()
+        .set("title", title)
+        .set("url", url)
+        .build()
 }
 
 /// Per language: what many pages of the language show alike, made once per render (a page
@@ -486,7 +491,7 @@ struct SharedPageValues {
     search_index_url: Value,
     accessibility_url: Value,
     home_crumb: SharedLink,
-    /// The crumb of each section list.
+    /// The crumb of each section, its title as every page names the section.
     section_crumbs: Vec<(Section, SharedLink)>,
     /// The language's own feed, the first of every page's `feeds`.
     site_feed: Value,
@@ -518,7 +523,6 @@ impl SharedPageValues {
             ),
             section_crumbs: Section::ALL
                 .into_iter()
-                .filter(|s| s.has_list())
                 .map(|s| {
                     (
                         s,
@@ -540,11 +544,12 @@ impl SharedPageValues {
         }
     }
 
-    fn section_crumb(&self, section: Section) -> Option<&SharedLink> {
+    fn section_crumb(&self, section: Section) -> &SharedLink {
         self.section_crumbs
             .iter()
             .find(|(s, _)| *s == section)
             .map(|(_, link)| link)
+            .expect("every section has a crumb")
     }
 
     fn section_feed(&self, section: Section) -> Option<&SharedLink> {
@@ -560,15 +565,7 @@ impl SharedPageValues {
             .chain(self.section_crumbs.iter().map(|(_, link)| link))
             .chain(self.section_feeds.iter().map(|(_, link)| link))
             .find(|link| link.url == *url && link.title == *title)
-            .map_or_else(
-                || {
-                    MapBuilder::new()
-                        .set("title", title.as_str())
-                        .set("url", url.as_str())
-                        .build()
-                },
-                |link| link.value.clone(),
-            )
+            .map_or_else(|| link_value(title, url), |link| link.value.clone())
     }
 }
 
@@ -1075,12 +1072,7 @@ impl PageRenderer<'_> {
             "website"
         };
         frame.jsonld = JsonLd::Item(id);
-        if feeds::FEED_SECTIONS.contains(&item.section) {
-            frame.feeds.push((
-                self.section_feed_title(lang, item.section),
-                feeds::feed_url(site, lang, Some(item.section)),
-            ));
-        }
+        frame.feeds.extend(self.section_feed(lang, item.section));
         frame
     }
 
@@ -1143,12 +1135,7 @@ impl PageRenderer<'_> {
                 .breadcrumbs
                 .push((self.section_title(lang, section), first));
         }
-        if feeds::FEED_SECTIONS.contains(&section) {
-            frame.feeds.push((
-                self.section_feed_title(lang, section),
-                feeds::feed_url(site, lang, Some(section)),
-            ));
-        }
+        frame.feeds.extend(self.section_feed(lang, section));
         frame
     }
 
@@ -1361,23 +1348,14 @@ impl PageRenderer<'_> {
     }
 
     fn section_title(&self, lang: LangId, section: Section) -> String {
-        match self.shared[lang].section_crumb(section) {
-            Some(crumb) => crumb.title.clone(),
-            None => self
-                .ui_string(lang, &format!("section_{}", section.folder()))
-                .unwrap_or_else(|| section.folder().to_string()),
-        }
+        self.shared[lang].section_crumb(section).title.clone()
     }
 
-    fn section_feed_title(&self, lang: LangId, section: Section) -> String {
-        match self.shared[lang].section_feed(section) {
-            Some(feed) => feed.title.clone(),
-            None => format!(
-                "{}: {}",
-                self.site_title(lang),
-                self.section_title(lang, section)
-            ),
-        }
+    /// `(title, url)` of the feed of `section` in `lang`, for the sections that have one.
+    fn section_feed(&self, lang: LangId, section: Section) -> Option<(String, String)> {
+        self.shared[lang]
+            .section_feed(section)
+            .map(|feed| (feed.title.clone(), feed.url.clone()))
     }
 
     fn home_crumb(&self, lang: LangId) -> (String, String) {

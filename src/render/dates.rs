@@ -45,68 +45,48 @@ fn plain_date(iso: &str) -> Option<NaiveDate> {
 }
 
 fn format_day(day: NaiveDate, locale: &str) -> String {
-    let lang = locale.split(['-', '_']).next().unwrap_or(locale);
+    let lang = locale
+        .split(['-', '_'])
+        .next()
+        .unwrap_or(locale)
+        .to_ascii_lowercase();
     let (d, m, y) = (day.day(), day.month0() as usize, day.year());
     // Built piece by piece: a list page formats a date per card, and `format!` cost ten times
     // as much as the pieces.
     let mut text = String::with_capacity(24);
-    let day_number = |text: &mut String| push_decimal(text, d);
-    let year = |text: &mut String| {
-        if y < 0 {
-            text.push('-');
-        }
-        push_decimal(text, y.unsigned_abs());
-    };
-    let is = |code: &str| lang.eq_ignore_ascii_case(code);
-    if is("en") && locale.eq_ignore_ascii_case("en-US") {
+    if lang == "en" && locale.eq_ignore_ascii_case("en-US") {
+        // The one order with the month first: "January 5, 2021".
         text.push_str(EN[m]);
         text.push(' ');
-        day_number(&mut text);
+        push_decimal(&mut text, d);
         text.push_str(", ");
-    } else if is("en") || is("it") || is("nl") {
-        day_number(&mut text);
-        text.push(' ');
-        text.push_str(if is("en") {
-            EN[m]
-        } else if is("it") {
-            IT[m]
-        } else {
-            NL[m]
-        });
-        text.push(' ');
-    } else if is("es") || is("pt") {
-        day_number(&mut text);
-        text.push_str(" de ");
-        text.push_str(if is("es") { ES[m] } else { PT[m] });
-        text.push_str(" de ");
-    } else if is("ca") {
-        let month = CA[m];
-        day_number(&mut text);
-        text.push_str(if month.starts_with(['a', 'o']) {
-            " d’"
-        } else {
-            " de "
-        });
-        text.push_str(month);
-        text.push_str(" de ");
-    } else if is("fr") {
-        if d == 1 {
+    } else {
+        // Day, what comes before the month, the month, what comes before the year.
+        let (before_month, months, before_year) = match lang.as_str() {
+            "en" => (" ", &EN, " "),
+            "it" => (" ", &IT, " "),
+            "nl" => (" ", &NL, " "),
+            "fr" => (" ", &FR, " "),
+            "de" => (". ", &DE, " "),
+            "es" => (" de ", &ES, " de "),
+            "pt" => (" de ", &PT, " de "),
+            "ca" if CA[m].starts_with(['a', 'o']) => (" d’", &CA, " de "),
+            "ca" => (" de ", &CA, " de "),
+            _ => return day.format("%Y-%m-%d").to_string(),
+        };
+        if lang == "fr" && d == 1 {
             text.push_str("1er");
         } else {
-            day_number(&mut text);
+            push_decimal(&mut text, d);
         }
-        text.push(' ');
-        text.push_str(FR[m]);
-        text.push(' ');
-    } else if is("de") {
-        day_number(&mut text);
-        text.push_str(". ");
-        text.push_str(DE[m]);
-        text.push(' ');
-    } else {
-        return day.format("%Y-%m-%d").to_string();
+        text.push_str(before_month);
+        text.push_str(months[m]);
+        text.push_str(before_year);
     }
-    year(&mut text);
+    if y < 0 {
+        text.push('-');
+    }
+    push_decimal(&mut text, y.unsigned_abs());
     text
 }
 

@@ -53,15 +53,23 @@ pub struct ItemTexts<'a> {
 }
 
 /// Everything precomputed for the templates.
+///
+/// An item's reference is one map of its own fields, its `translations`, the `partners` it
+/// names and, for a partner, the news and meetings that name it (`related_*`). The partners
+/// inside a reference are *plain* references: their own fields and translations, no lists, so
+/// that no reference holds itself. Only partners need both: every other item's reference is
+/// also the one that partners' `related_*` lists hold, one map shared by both.
 pub struct SiteValues {
+    /// Per item: a fingerprint of its own fields and translations.
+    pub own_fingerprints: Vec<u64>,
     /// Per item: a fingerprint of what its base reference is made of.
     pub base_fingerprints: Vec<u64>,
-    /// Per item: the fields of the item itself, which other items' references list.
+    /// Per item: the reference other items' lists hold (a partner's plain reference; for
+    /// every other item, its reference).
     pub base_refs: Vec<Value>,
     /// Per item: a fingerprint of everything in its reference, for page fingerprints.
     pub full_fingerprints: Vec<u64>,
-    /// Per item: the reference lists show (base fields plus partners, related items and
-    /// translations).
+    /// Per item: the reference its own page and the lists of pages show.
     pub refs: Vec<Value>,
     /// Per language: the `site` variable.
     pub site: Vec<Value>,
@@ -70,6 +78,60 @@ pub struct SiteValues {
     /// Per language: the `ui` variable, every UI string by key (the default language's where
     /// the language has none), what `t(key=…)` looks up, without a function call.
     pub ui: Vec<Value>,
+}
+
+/// Whether the item's reference has lists of its own besides its plain reference.
+fn is_partner(site: &ResolvedSite, id: ItemId) -> bool {
+    site.items[id].section == Section::Partners
+}
+
+/// Values many references share, made once: `{name, slug, url}` per tag of each language, and
+/// `{lang, name, url}` per item for the `translations` of the others of its group.
+struct SharedRefParts {
+    tags: Vec<Vec<Value>>,
+    translation_links: Vec<Value>,
+}
+
+impl SharedRefParts {
+    fn new(site: &ResolvedSite) -> SharedRefParts {
+        use rayon::prelude::*;
+        let tags = site
+            .tags
+            .iter()
+            .map(|tags| {
+                tags.values()
+                    .map(|tag| {
+                        MapBuilder::with_capacity(3)
+                            .set("name", tag.name.as_str())
+                            .set("slug", tag.slug.as_str())
+                            .set("url", tag.url.as_str())
+                            .build()
+                    })
+                    .collect()
+            })
+            .collect();
+        let translation_links = (0..site.items.len())
+            .into_par_iter()
+            .map(|id| {
+                let item = &site.items[id];
+                MapBuilder::with_capacity(3)
+                    .set("lang", site.lang_code(item.lang))
+                    .set("name", site.languages[item.lang].name.as_str())
+                    .set("url", item.url.as_str())
+                    .build()
+            })
+            .collect();
+        SharedRefParts {
+            tags,
+            translation_links,
+        }
+    }
+}
+
+/// What a reference is built from besides the site graph.
+struct RefInputs<'a> {
+    texts: ItemTexts<'a>,
+    shared: &'a SharedRefParts,
 }
 
 impl SiteValues {
@@ -84,38 +146,65 @@ impl SiteValues {
     ) -> SiteValues {
         use rayon::prelude::*;
         let n = site.items.len();
+        let shared = SharedRefParts::new(site);
+        let inputs = RefInputs {
+            texts: ItemTexts {
+                markdown,
+                markdown_versions,
+                translation_states,
+            },
+            shared: &shared,
+        };
         // A one-shot build compares nothing with an earlier one: no fingerprints, no cache.
         let keep = cache.keep_pieces;
-        let base_fingerprints: Vec<u64> = if keep {
-            (0..n)
-                .into_par_iter()
-                .map(|id| base_fingerprint(site, id, markdown_versions[id], translation_states[id]))
-                .collect()
-        } else {
-            vec![0; n]
+        let fingerprints = |f: &(dyn Fn(ItemId) -> u64 + Sync)| -> Vec<u64> {
+            if keep {
+                (0..n).into_par_iter().map(f).collect()
+            } else {
+                vec![0; n]
+            }
         };
-        let full_fingerprints: Vec<u64> = if keep {
-            (0..n)
-                .into_par_iter()
-                .map(|id| full_fingerprint(site, id, &base_fingerprints))
-                .collect()
-        } else {
-            vec![0; n]
-        };
+        let own_fingerprints = fingerprints(&|id| {
+            own_fingerprint(site, id, markdown_versions[id], translation_states[id])
+        });
+        let base_fingerprints = fingerprints(&|id| base_fingerprint(site, id, &own_fingerprints));
+        let full_fingerprints =
+            fingerprints(&|id| full_fingerprint(site, id, &own_fingerprints, &base_fingerprints));
         let cached = &cache.refs;
         let cached = |id: ItemId| keep.then(|| cached.get(&keys[id])).flatten();
-        let base_refs: Vec<Value> = (0..n)
+        // Partners' plain references first, which the others' `partners` lists hold; then the
+        // others' references, which partners' `related_*` lists hold.
+        let base_of = |id: ItemId, lists: Option<&[Value]>| match cached(id) {
+            Some(c) if c.base_fingerprint == base_fingerprints[id] => c.base.clone(),
+            _ => item_ref(site, id, &inputs, lists),
+        };
+        let plain: Vec<Option<Value>> = (0..n)
             .into_par_iter()
-            .map(|id| match cached(id) {
-                Some(c) if c.base_fingerprint == base_fingerprints[id] => c.base.clone(),
-                _ => base_ref(site, id, &markdown[id], translation_states[id]),
-            })
+            .map(|id| is_partner(site, id).then(|| base_of(id, None)))
+            .collect();
+        let plain: Vec<Value> = plain
+            .into_iter()
+            .map(|v| v.unwrap_or_else(Value::none))
+            .collect();
+        let others: Vec<Option<Value>> = (0..n)
+            .into_par_iter()
+            .map(|id| (!is_partner(site, id)).then(|| base_of(id, Some(&plain))))
+            .collect();
+        let base_refs: Vec<Value> = plain
+            .into_iter()
+            .zip(others)
+            .map(|(plain, other)| other.unwrap_or(plain))
             .collect();
         let refs: Vec<Value> = (0..n)
             .into_par_iter()
-            .map(|id| match cached(id) {
-                Some(c) if c.full_fingerprint == full_fingerprints[id] => c.full.clone(),
-                _ => full_ref(site, id, &base_refs),
+            .map(|id| {
+                if !is_partner(site, id) {
+                    return base_refs[id].clone();
+                }
+                match cached(id) {
+                    Some(c) if c.full_fingerprint == full_fingerprints[id] => c.full.clone(),
+                    _ => item_ref(site, id, &inputs, Some(&base_refs)),
+                }
             })
             .collect();
         if keep {
@@ -141,6 +230,7 @@ impl SiteValues {
             .map(|lang| site_value(site, lang, &language_list))
             .collect();
         SiteValues {
+            own_fingerprints,
             base_fingerprints,
             base_refs,
             refs,
@@ -155,7 +245,7 @@ impl SiteValues {
 
     /// Builds again the values of `candidates` (items whose text or translation state changed)
     /// and of the items whose references list them (`listed_by`, from [`listed_by`]), keeping
-    /// every other value. Returns the items whose full reference changed.
+    /// every other value. Returns the items whose reference changed.
     pub fn update(
         &mut self,
         site: &ResolvedSite,
@@ -164,35 +254,69 @@ impl SiteValues {
         listed_by: &[Vec<ItemId>],
         cache: &mut RenderCache,
     ) -> Vec<ItemId> {
-        let ItemTexts {
-            markdown,
-            markdown_versions,
-            translation_states,
-        } = texts;
+        let shared = SharedRefParts::new(site);
+        let inputs = RefInputs {
+            texts,
+            shared: &shared,
+        };
+        let sorted = |mut ids: Vec<ItemId>| {
+            ids.sort_unstable();
+            ids.dedup();
+            ids
+        };
         // Fingerprints follow every new text, so that the next full build finds them right;
         // values are compared, so that only a change of what they show reaches other pages.
-        let mut base_touched = Vec::new();
+        let mut own_changed = Vec::new();
         for &id in candidates {
-            let fingerprint =
-                base_fingerprint(site, id, markdown_versions[id], translation_states[id]);
-            if fingerprint != self.base_fingerprints[id] {
-                self.base_fingerprints[id] = fingerprint;
-                self.base_refs[id] = base_ref(site, id, &markdown[id], translation_states[id]);
-                base_touched.push(id);
+            let fingerprint = own_fingerprint(
+                site,
+                id,
+                texts.markdown_versions[id],
+                texts.translation_states[id],
+            );
+            if fingerprint != self.own_fingerprints[id] {
+                self.own_fingerprints[id] = fingerprint;
+                own_changed.push(id);
             }
         }
-        let mut to_check: Vec<ItemId> = base_touched
-            .iter()
-            .flat_map(|&id| std::iter::once(id).chain(listed_by[id].iter().copied()))
-            .collect();
-        to_check.sort_unstable();
-        to_check.dedup();
+        // In the order `build` makes them: partners' plain references, the references that
+        // list those partners, then partners' references, which list the others.
+        let (partners, others): (Vec<ItemId>, Vec<ItemId>) =
+            own_changed.iter().partition(|&&id| is_partner(site, id));
+        let others = sorted(
+            others
+                .into_iter()
+                .chain(partners.iter().flat_map(|&p| listed_by[p].iter().copied()))
+                .filter(|&id| !is_partner(site, id))
+                .collect(),
+        );
+        let mut base_changed = Vec::new();
+        for id in partners.into_iter().chain(others) {
+            let fingerprint = base_fingerprint(site, id, &self.own_fingerprints);
+            if fingerprint != self.base_fingerprints[id] {
+                self.base_fingerprints[id] = fingerprint;
+                let lists = (!is_partner(site, id)).then_some(self.base_refs.as_slice());
+                self.base_refs[id] = item_ref(site, id, &inputs, lists);
+                base_changed.push(id);
+            }
+        }
+        let to_check = sorted(
+            base_changed
+                .iter()
+                .flat_map(|&id| std::iter::once(id).chain(listed_by[id].iter().copied()))
+                .collect(),
+        );
         let mut changed = Vec::new();
         for id in to_check {
-            let fingerprint = full_fingerprint(site, id, &self.base_fingerprints);
+            let fingerprint =
+                full_fingerprint(site, id, &self.own_fingerprints, &self.base_fingerprints);
             if fingerprint != self.full_fingerprints[id] {
                 self.full_fingerprints[id] = fingerprint;
-                let value = full_ref(site, id, &self.base_refs);
+                let value = if is_partner(site, id) {
+                    item_ref(site, id, &inputs, Some(&self.base_refs))
+                } else {
+                    self.base_refs[id].clone()
+                };
                 if value != self.refs[id] {
                     self.refs[id] = value;
                     changed.push(id);
@@ -376,28 +500,31 @@ pub(crate) fn item_asset_url(site: &ResolvedSite, item_url: &str, src: &str) -> 
     }
 }
 
-fn base_ref(
+/// The reference of `id`: its own fields and translations, then, given the base references
+/// (`lists`), the partners it names and, for a partner, the news and meetings naming it.
+fn item_ref(
     site: &ResolvedSite,
     id: ItemId,
-    markdown: &RenderedMarkdown,
-    translation_state: &'static str,
+    inputs: &RefInputs<'_>,
+    lists: Option<&[Value]>,
 ) -> Value {
     let item = &site.items[id];
     let fm = &site.file(id).front_matter;
     let original = &site.items[site.text_of(id)];
+    let markdown = &inputs.texts.markdown[id];
+    let translation_state = inputs.texts.translation_states[id];
     // Bundle files sit beside the original's page only.
     let asset_base = original.url.as_str();
     let tags: Vec<Value> = item
         .tags
         .iter()
-        .filter_map(|&t| site.tags[item.lang].get_index(t))
-        .map(|(_, tag)| {
-            MapBuilder::new()
-                .set("name", tag.name.as_str())
-                .set("slug", tag.slug.as_str())
-                .set("url", tag.url.as_str())
-                .build()
-        })
+        .filter_map(|&t| inputs.shared.tags[item.lang].get(t).cloned())
+        .collect();
+    let translations: Vec<Value> = site.groups[item.group]
+        .members
+        .iter()
+        .filter_map(|member| member.filter(|&m| m != id))
+        .map(|m| inputs.shared.translation_links[m].clone())
         .collect();
     let image = fm.image.as_ref().map_or_else(Value::none, |image| {
         MapBuilder::new()
@@ -413,8 +540,8 @@ fn base_ref(
                 .collect::<Vec<_>>(),
         )
     };
-    // Room for the entries set below, the four `full_ref` adds and an item page's `content`.
-    MapBuilder::with_capacity(48)
+    // Room for the entries set below, the lists and an item page's `content`.
+    let own = MapBuilder::with_capacity(49)
         .set("section", item.section.folder())
         .set("title", fm.title.as_str())
         .set("slug", item.slug.as_str())
@@ -483,12 +610,39 @@ fn base_ref(
                 .as_ref()
                 .map_or_else(Value::none, Value::from_serializable),
         )
+        .set("translations", Value::from(translations));
+    let Some(base_refs) = lists else {
+        return own.build();
+    };
+    let list = |ids: &mut dyn Iterator<Item = ItemId>| {
+        Value::from(ids.map(|i| base_refs[i].clone()).collect::<Vec<_>>())
+    };
+    let partners = list(
+        &mut item
+            .partners
+            .iter()
+            .filter_map(|&g| site.page_in(g, item.lang))
+            .filter(|&p| is_partner(site, p)),
+    );
+    let related = site.related.get(&id).map(Vec::as_slice).unwrap_or_default();
+    let related_in = |section: Section| {
+        list(
+            &mut related
+                .iter()
+                .copied()
+                .filter(move |&r| site.items[r].section == section),
+        )
+    };
+    own.set("partners", partners)
+        .set("related_news", related_in(Section::News))
+        .set("related_meetings", related_in(Section::Meetings))
         .build()
 }
 
-/// Everything `base_ref` reads: the file's text (by identity), the rendered summary (by
-/// version), and what resolve decided for the item.
-fn base_fingerprint(
+/// Everything an item's own fields and translations are made of: the file's text (by
+/// identity), the rendered summary (by version), what resolve decided for the item, and the
+/// URLs of its translations.
+fn own_fingerprint(
     site: &ResolvedSite,
     id: ItemId,
     markdown_version: u64,
@@ -516,6 +670,9 @@ fn base_fingerprint(
             .map(|(_, t)| (&t.name, &t.url))
             .hash(&mut h);
     }
+    for (lang, member) in site.groups[item.group].members.iter().enumerate() {
+        (lang, member.map(|m| &site.items[m].url)).hash(&mut h);
+    }
     h.finish()
 }
 
@@ -541,69 +698,43 @@ pub fn listed_by(site: &ResolvedSite) -> Vec<Vec<ItemId>> {
     listed_by
 }
 
-/// Everything `full_ref` adds: the items it lists and the translations.
-fn full_fingerprint(site: &ResolvedSite, id: ItemId, base: &[u64]) -> u64 {
+/// Everything the reference other items list `id` by is made of: a partner's plain
+/// reference is its own fields; any other item's adds the partners it names.
+fn base_fingerprint(site: &ResolvedSite, id: ItemId, own: &[u64]) -> u64 {
+    if is_partner(site, id) {
+        return own[id];
+    }
     let item = &site.items[id];
     let mut h = hasher();
-    base[id].hash(&mut h);
+    own[id].hash(&mut h);
     for partner in item
         .partners
         .iter()
         .filter_map(|&g| site.page_in(g, item.lang))
     {
-        base[partner].hash(&mut h);
-    }
-    for &related in site.related.get(&id).map(Vec::as_slice).unwrap_or_default() {
-        base[related].hash(&mut h);
-    }
-    for (lang, member) in site.groups[item.group].members.iter().enumerate() {
-        (lang, member.map(|m| &site.items[m].url)).hash(&mut h);
+        own[partner].hash(&mut h);
     }
     h.finish()
 }
 
-fn full_ref(site: &ResolvedSite, id: ItemId, base_refs: &[Value]) -> Value {
+/// Everything the reference of `id` is made of: for a partner, its own fields, the partners it
+/// names and the items naming it; any other item's is its base reference.
+fn full_fingerprint(site: &ResolvedSite, id: ItemId, own: &[u64], base: &[u64]) -> u64 {
+    if !is_partner(site, id) {
+        return base[id];
+    }
     let item = &site.items[id];
-    let list = |ids: &mut dyn Iterator<Item = ItemId>| {
-        Value::from(ids.map(|i| base_refs[i].clone()).collect::<Vec<_>>())
-    };
-    let partners = list(
-        &mut item
-            .partners
-            .iter()
-            .filter_map(|&g| site.page_in(g, item.lang)),
-    );
-    let related = site.related.get(&id).map(Vec::as_slice).unwrap_or_default();
-    let related_news = list(
-        &mut related
-            .iter()
-            .copied()
-            .filter(|&r| site.items[r].section == Section::News),
-    );
-    let related_meetings = list(
-        &mut related
-            .iter()
-            .copied()
-            .filter(|&r| site.items[r].section == Section::Meetings),
-    );
-    let translations: Vec<Value> = site.groups[item.group]
-        .members
+    let mut h = hasher();
+    own[id].hash(&mut h);
+    for partner in item
+        .partners
         .iter()
-        .enumerate()
-        .filter_map(|(lang, member)| member.filter(|&m| m != id).map(|m| (lang, m)))
-        .map(|(lang, m)| {
-            MapBuilder::new()
-                .set("lang", site.lang_code(lang))
-                .set("name", site.languages[lang].name.as_str())
-                .set("url", site.items[m].url.as_str())
-                .build()
-        })
-        .collect();
-    let base = base_refs[id].as_map().cloned().unwrap_or_default();
-    MapBuilder(base)
-        .set("partners", partners)
-        .set("related_news", related_news)
-        .set("related_meetings", related_meetings)
-        .set("translations", Value::from(translations))
-        .build()
+        .filter_map(|&g| site.page_in(g, item.lang))
+    {
+        own[partner].hash(&mut h);
+    }
+    for &related in site.related.get(&id).map(Vec::as_slice).unwrap_or_default() {
+        base[related].hash(&mut h);
+    }
+    h.finish()
 }

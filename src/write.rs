@@ -118,14 +118,23 @@ impl<'a> Source<'a> {
 
     /// Whether the file at `target` already holds exactly these bytes.
     fn is_in(self, target: &Path) -> bool {
+        thread_local! {
+            // The previous bytes of one file at a time, per writing thread.
+            static FOUND: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
         let same = |expected: &[u8]| -> std::io::Result<bool> {
             let mut file = fs::File::open(target)?;
-            if file.metadata()?.len() != expected.len() as u64 {
-                return Ok(false);
-            }
-            let mut found = Vec::with_capacity(expected.len());
-            file.read_to_end(&mut found)?;
-            Ok(found == expected)
+            FOUND.with_borrow_mut(|found| {
+                // One read of one byte more than expected: a regular file reads whole up to its
+                // end, so a file of the same bytes gives exactly these (a read cut short
+                // otherwise only writes the file again). No `stat`, no second read for the end.
+                let wanted = expected.len() + 1;
+                if found.len() < wanted {
+                    found.resize(wanted, 0);
+                }
+                let read = file.read(&mut found[..wanted])?;
+                Ok(found[..read] == *expected)
+            })
         };
         let result = match self {
             Source::Bytes(bytes) => same(bytes),
@@ -692,6 +701,26 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(siblings.len(), 2, "{siblings:?}");
+    }
+
+    #[test]
+    fn a_file_is_kept_only_when_it_holds_exactly_the_new_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("index.html");
+        let new = b"<p>page</p>";
+        for (previous, same) in [
+            (&b"<p>page</p>"[..], true),
+            (b"<p>page</p>\n", false),
+            (b"<p>page</p", false),
+            (b"<p>pagE</p>", false),
+            (b"", false),
+        ] {
+            fs::write(&target, previous).unwrap();
+            assert_eq!(Source::Bytes(new).is_in(&target), same, "{previous:?}");
+        }
+        fs::write(&target, "").unwrap();
+        assert!(Source::Bytes(b"").is_in(&target));
+        assert!(!Source::Bytes(b"").is_in(&dir.path().join("missing.html")));
     }
 
     #[test]

@@ -8,7 +8,7 @@ use rayon::prelude::*;
 use walkdir::WalkDir;
 
 use super::front_matter::{FrontMatter, SplitError, split_front_matter};
-use super::{Section, decode_text, is_editor_leftover};
+use super::{Section, decode_str, is_editor_leftover};
 use crate::config::{SiteConfig, is_language_code};
 use crate::diagnostics::{Diagnostic, Diagnostics, Location, did_you_mean_hint};
 use crate::yaml::{line_of_key, yaml_diagnostic};
@@ -269,7 +269,7 @@ pub fn read_again(
 ) -> Option<(ContentFile, bool)> {
     let path = root.join(&file.path);
     let bytes = std::fs::read(&path).ok()?;
-    let text = decode_text(&bytes, &file.path).ok()?;
+    let text = decode_str(&bytes, &file.path).ok()?;
     let front_matter = &file.source[..file.body_offset];
     // Where the closing `---` ends the file, text typed after it may make it no fence any more.
     let fenced = file.body_offset > 0 && front_matter.ends_with('\n');
@@ -301,7 +301,7 @@ fn read_content_file(
             format!("cannot read this file: {err}"),
         )]
     })?;
-    let text = decode_text(&bytes, &rel).map_err(|d| vec![d])?;
+    let text = decode_str(&bytes, &rel).map_err(|d| vec![d])?;
     parse_content_file(rel, content_path, path, Arc::from(text))
 }
 

@@ -109,9 +109,15 @@ pub fn load_site_with(root: &Path, cache: &mut ContentCache) -> (Option<LoadedSi
 /// UTF-8 text of a file, without a byte order mark; an error naming the line of the first
 /// byte that is not UTF-8.
 pub fn decode_text(bytes: &[u8], path: &Path) -> Result<String, Diagnostic> {
+    decode_str(bytes, path).map(str::to_string)
+}
+
+/// [`decode_text`], borrowed from `bytes`: for text that is copied once more anyway (into an
+/// `Arc<str>`), so that each content file is copied once, not twice.
+pub fn decode_str<'a>(bytes: &'a [u8], path: &Path) -> Result<&'a str, Diagnostic> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     match std::str::from_utf8(bytes) {
-        Ok(text) => Ok(text.to_string()),
+        Ok(text) => Ok(text),
         Err(err) => {
             let valid = String::from_utf8_lossy(&bytes[..err.valid_up_to()]);
             let (line, column) = line_col(&valid, valid.len());

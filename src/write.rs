@@ -13,7 +13,9 @@
 //! A failure while writing (a full disk), or a build that fails, leaves the files of the previous
 //! output exactly as they were ([`OutputWriter::abort`], or dropping the writer).
 
-use std::collections::{HashMap, HashSet};
+// ahash rather than SipHash: a rebuild looks up every output path and its folders, and no
+// input here comes from someone who could aim collisions at it.
+use ahash::{AHashMap as HashMap, AHashSet as HashSet};
 use std::fs;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};

@@ -81,6 +81,9 @@ pub struct SiteValues {
     /// Per language: the `ui` variable, every UI string by key (the default language's where
     /// the language has none), what `t(key=…)` looks up, without a function call.
     pub ui: Vec<Value>,
+    /// What the references share, kept for [`SiteValues::update`]: an edit it handles changes
+    /// no tag and no URL.
+    shared: SharedRefParts,
 }
 
 /// Whether the item's reference has lists of its own besides its plain reference.
@@ -243,6 +246,7 @@ impl SiteValues {
             ui: (0..site.languages.len())
                 .map(|lang| ui_value(site, lang))
                 .collect(),
+            shared,
         }
     }
 
@@ -257,10 +261,9 @@ impl SiteValues {
         listed_by: &[Vec<ItemId>],
         cache: &mut RenderCache,
     ) -> Vec<ItemId> {
-        let shared = SharedRefParts::new(site);
         let inputs = RefInputs {
             texts,
-            shared: &shared,
+            shared: &self.shared,
         };
         let sorted = |mut ids: Vec<ItemId>| {
             ids.sort_unstable();

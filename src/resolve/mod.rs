@@ -557,7 +557,26 @@ fn build_lists(site: &mut ResolvedSite) {
     let title_of =
         |site: &ResolvedSite, id: ItemId| site.file(id).front_matter.title.to_lowercase();
     let in_lists = site.loaded.config.config.untranslated.in_lists;
-    for (id, item) in site.items.iter().enumerate() {
+    // Every item newest first (as `newest_first_by` orders them), then by id, sorted once: the
+    // news and meeting lists, tags and related items are in this order, each list taken from
+    // it in order. The sort keys sit side by side, not behind two pointers each.
+    let ordered: Vec<ItemId> = {
+        use rayon::slice::ParallelSliceMut;
+        let mut keyed: Vec<_> = (0..site.items.len())
+            .map(|id| {
+                let date = site.items[id].date.map(|d| d.instant);
+                (
+                    std::cmp::Reverse(date),
+                    site.file(id).front_matter.title.as_str(),
+                    id,
+                )
+            })
+            .collect();
+        keyed.par_sort_unstable();
+        keyed.into_iter().map(|(_, _, id)| id).collect()
+    };
+    for &id in &ordered {
+        let item = &site.items[id];
         if item.fallback_of.is_none() || in_lists {
             site.sections[item.lang]
                 .entry(item.section)
@@ -569,9 +588,7 @@ fn build_lists(site: &mut ResolvedSite) {
         let mut sections = std::mem::take(&mut site.sections[lang]);
         for (section, ids) in sections.iter_mut() {
             match section {
-                Section::News | Section::Meetings => {
-                    ids.sort_by(|&a, &b| newest_first(site, a, b));
-                }
+                Section::News | Section::Meetings => {}
                 Section::Partners | Section::Pages => {
                     let mut keyed: Vec<(i64, String, ItemId)> = ids
                         .iter()
@@ -597,8 +614,6 @@ fn build_lists(site: &mut ResolvedSite) {
         .map(|t| vec![Vec::new(); t.len()])
         .collect();
     let mut related: HashMap<ItemId, Vec<ItemId>> = HashMap::new();
-    let mut ordered: Vec<ItemId> = (0..site.items.len()).collect();
-    ordered.sort_by(|&a, &b| newest_first(site, a, b));
     for id in ordered {
         let item = &site.items[id];
         if item.fallback_of.is_some() && !in_lists {
@@ -706,10 +721,6 @@ fn newest_first_by<'a>(
 ) -> std::cmp::Ordering {
     let key = |id: ItemId| site.items[id].date.map(|d| d.instant);
     key(b).cmp(&key(a)).then_with(|| title(a).cmp(title(b)))
-}
-
-fn newest_first(site: &ResolvedSite, a: ItemId, b: ItemId) -> std::cmp::Ordering {
-    newest_first_by(site, &|id| site.file(id).front_matter.title.as_str(), a, b)
 }
 
 fn check_menus(site: &ResolvedSite, diagnostics: &mut Diagnostics) {

@@ -171,8 +171,6 @@ pub fn render_item_markdown(site: &ResolvedSite, item: ItemId) -> RenderedMarkdo
         events.push(event);
     }
 
-    let mut out = String::with_capacity(body.len() * 3 / 2);
-    html::push_html(&mut out, events.iter().cloned());
     let summary_events: Vec<Event> = if let Some(text) = &file.front_matter.summary {
         // The front matter summary gets the body's treatment of addresses: `@/` links lead to
         // the item's language, page-relative ones are made root-relative.
@@ -221,6 +219,9 @@ pub fn render_item_markdown(site: &ResolvedSite, item: ItemId) -> RenderedMarkdo
         .into_iter()
         .filter(|e| !matches!(e, Event::FootnoteReference(_)))
         .collect();
+    // The summary's events are copies, so the body's are written without copying them.
+    let mut out = String::with_capacity(body.len() * 3 / 2);
+    html::push_html(&mut out, events.into_iter());
     let mut summary = String::new();
     html::push_html(&mut summary, summary_events.iter().cloned());
     let summary_text = plain_text(&summary_events);

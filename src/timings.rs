@@ -52,8 +52,11 @@ impl ProcessUsage {
         // The fields after the command name, which is in parentheses and may hold spaces.
         let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
         let field = |n: usize| fields.get(n)?.parse::<u64>().ok();
-        let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
-        let resident_pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+        // Pages of 4 KiB, as on x86-64 Linux; 0 where statm cannot be read.
+        let resident_pages: u64 = std::fs::read_to_string("/proc/self/statm")
+            .ok()
+            .and_then(|statm| statm.split_whitespace().nth(1)?.parse().ok())
+            .unwrap_or(0);
         Some(ProcessUsage {
             cpu_seconds: (field(11)? + field(12)?) as f64 / 100.0,
             minor_faults: field(7)?,

@@ -90,6 +90,9 @@ fn unique_paths<'a>(
     Ok((seen, folders))
 }
 
+/// The largest file compared in the buffer each writing thread keeps.
+const LARGEST_SHARED_BUFFER: usize = 1 << 20;
+
 /// What one file is made of.
 #[derive(Clone, Copy)]
 enum Source<'a> {
@@ -126,17 +129,24 @@ impl<'a> Source<'a> {
         }
         let same = |expected: &[u8]| -> std::io::Result<bool> {
             let mut file = fs::File::open(target)?;
-            FOUND.with_borrow_mut(|found| {
-                // One read of one byte more than expected: a regular file reads whole up to its
-                // end, so a file of the same bytes gives exactly these (a read cut short
-                // otherwise only writes the file again). No `stat`, no second read for the end.
+            // One read of one byte more than expected: a regular file reads whole up to its
+            // end, so a file of the same bytes gives exactly these (a read cut short otherwise
+            // only writes the file again). No `stat`, no second read for the end.
+            let mut compare = |found: &mut Vec<u8>| -> std::io::Result<bool> {
                 let wanted = expected.len() + 1;
                 if found.len() < wanted {
                     found.resize(wanted, 0);
                 }
                 let read = file.read(&mut found[..wanted])?;
                 Ok(found[..read] == *expected)
-            })
+            };
+            // Pages share a buffer per thread; a large static file (a video) gets its own,
+            // freed after, so that no thread keeps its size for the rest of a `serve`.
+            if expected.len() < LARGEST_SHARED_BUFFER {
+                FOUND.with_borrow_mut(compare)
+            } else {
+                compare(&mut Vec::new())
+            }
         };
         let result = match self {
             Source::Bytes(bytes) => same(bytes),
@@ -720,6 +730,11 @@ mod tests {
             fs::write(&target, previous).unwrap();
             assert_eq!(Source::Bytes(new).is_in(&target), same, "{previous:?}");
         }
+        // Larger than the buffer a thread keeps.
+        let large = vec![b'x'; LARGEST_SHARED_BUFFER * 2];
+        fs::write(&target, &large).unwrap();
+        assert!(Source::Bytes(&large).is_in(&target));
+        assert!(!Source::Bytes(&large[1..]).is_in(&target));
         fs::write(&target, "").unwrap();
         assert!(Source::Bytes(b"").is_in(&target));
         assert!(!Source::Bytes(b"").is_in(&dir.path().join("missing.html")));

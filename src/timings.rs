@@ -1,8 +1,8 @@
 //! Stage timings for benchmarks and profiling: printed to stderr when `HERALD_TIMINGS` is set,
 //! with the CPU time the process spent meanwhile (all threads), so that a stage that leaves
 //! cores idle shows, and the memory the process holds after it, with the page faults the stage
-//! took (on these virtual machines, the kernel's first touch of a page costs as much CPU time
-//! as a stage: memory a build holds is time).
+//! took (at 10 000 items per language the kernel's first touches of pages take a fifth or more
+//! of a build's CPU time: memory a build holds is time).
 
 use std::sync::OnceLock;
 use std::time::Instant;

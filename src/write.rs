@@ -90,7 +90,8 @@ fn unique_paths<'a>(
     Ok((seen, folders))
 }
 
-/// The largest file compared in the buffer each writing thread keeps.
+/// Files from this size on are compared in a buffer of their own, not the one each writing
+/// thread keeps.
 const LARGEST_SHARED_BUFFER: usize = 1 << 20;
 
 /// What one file is made of.
@@ -129,24 +130,28 @@ impl<'a> Source<'a> {
         }
         let same = |expected: &[u8]| -> std::io::Result<bool> {
             let mut file = fs::File::open(target)?;
-            // One read of one byte more than expected: a regular file reads whole up to its
-            // end, so a file of the same bytes gives exactly these (a read cut short otherwise
-            // only writes the file again). No `stat`, no second read for the end.
-            let mut compare = |found: &mut Vec<u8>| -> std::io::Result<bool> {
+            // A large static file (a video) is read whole into a buffer freed after, so that no
+            // thread keeps its size for the rest of a `serve`.
+            if expected.len() >= LARGEST_SHARED_BUFFER {
+                if file.metadata()?.len() != expected.len() as u64 {
+                    return Ok(false);
+                }
+                let mut found = Vec::with_capacity(expected.len());
+                file.read_to_end(&mut found)?;
+                return Ok(found == expected);
+            }
+            // A page: one read of one byte more than expected, into the thread's buffer. A
+            // regular file reads whole up to its end, so a file of the same bytes gives exactly
+            // these (a read cut short otherwise only writes the file again). No `stat`, no
+            // second read for the end, no allocation.
+            FOUND.with_borrow_mut(|found| {
                 let wanted = expected.len() + 1;
                 if found.len() < wanted {
                     found.resize(wanted, 0);
                 }
                 let read = file.read(&mut found[..wanted])?;
                 Ok(found[..read] == *expected)
-            };
-            // Pages share a buffer per thread; a large static file (a video) gets its own,
-            // freed after, so that no thread keeps its size for the rest of a `serve`.
-            if expected.len() < LARGEST_SHARED_BUFFER {
-                FOUND.with_borrow_mut(compare)
-            } else {
-                compare(&mut Vec::new())
-            }
+            })
         };
         let result = match self {
             Source::Bytes(bytes) => same(bytes),

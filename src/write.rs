@@ -225,6 +225,11 @@ impl OutputWriter {
         if !fs::symlink_metadata(output).is_ok_and(|m| m.is_dir()) {
             return OutputWriter::whole(output);
         }
+        if let Some(parent) = output.parent().filter(|p| !p.as_os_str().is_empty())
+            && let Some(name) = output.file_name()
+        {
+            remove_abandoned_folders(parent, &name.to_string_lossy());
+        }
         let timer = crate::timings::Timer::start();
         let Some(existing) = scan(output, "").map_err(|e| io_error(output, e))? else {
             return OutputWriter::whole(output);
@@ -256,6 +261,7 @@ impl OutputWriter {
         let pid = std::process::id();
         let staging = parent.join(format!(".{name}.herald-new-{pid}"));
         let retired = parent.join(format!(".{name}.herald-old-{pid}"));
+        remove_abandoned_folders(&parent, &name);
         if fs::symlink_metadata(&staging).is_ok() {
             remove_any(&staging).map_err(|e| io_error(&staging, e))?;
         }
@@ -595,6 +601,41 @@ fn scan(dir: &Path, prefix: &str) -> std::io::Result<Option<Vec<(String, bool)>>
         .map(|lists| lists.into_iter().flatten().collect()))
 }
 
+/// Removes the staging and retired folders beside the output (`.public.herald-new-<pid>`,
+/// `.public.herald-old-<pid>`) of builds that ended without cleaning up (stopped by Ctrl-C or
+/// killed): those whose process no longer runs. Where `/proc` cannot tell, nothing is removed.
+/// (The temporary files of a stopped rebuild are inside the output, and the next rebuild removes
+/// them as files the site does not have.)
+fn remove_abandoned_folders(parent: &Path, name: &str) {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let Ok(entries) = fs::read_dir(parent) else {
+        return;
+    };
+    let ours = std::process::id();
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(rest) = file_name
+            .to_str()
+            .and_then(|n| n.strip_prefix('.'))
+            .and_then(|n| n.strip_prefix(name))
+        else {
+            continue;
+        };
+        let pid = rest
+            .strip_prefix(".herald-new-")
+            .or_else(|| rest.strip_prefix(".herald-old-"))
+            .and_then(|pid| pid.parse::<u32>().ok());
+        if let Some(pid) = pid
+            && pid != ours
+            && !Path::new(&format!("/proc/{pid}")).exists()
+        {
+            let _ = remove_any(&entry.path());
+        }
+    }
+}
+
 /// Every folder the files are in, their parents included.
 fn folders_of<'a>(paths: impl Iterator<Item = &'a str>) -> HashSet<&'a str> {
     let mut dirs = HashSet::new();
@@ -743,6 +784,44 @@ mod tests {
         fs::write(&target, "").unwrap();
         assert!(Source::Bytes(b"").is_in(&target));
         assert!(!Source::Bytes(b"").is_in(&dir.path().join("missing.html")));
+    }
+
+    #[test]
+    fn folders_left_by_a_stopped_build_are_removed_by_the_next() {
+        let dir = tempfile::tempdir().unwrap();
+        let output = dir.path().join("public");
+        // No process has a number above the kernel's largest (4 194 304).
+        let abandoned = [
+            ".public.herald-new-4000000000",
+            ".public.herald-old-4000000001",
+        ];
+        let kept = [
+            ".public.herald-new-notapid",
+            ".other.herald-new-4000000000",
+            "public.herald-new-4000000000",
+        ];
+        for name in abandoned.iter().chain(&kept) {
+            fs::create_dir_all(dir.path().join(name).join("en")).unwrap();
+            fs::write(dir.path().join(name).join("en/index.html"), "old").unwrap();
+        }
+        let mine = dir
+            .path()
+            .join(format!(".public.herald-old-{}", std::process::id()));
+        fs::create_dir(&mine).unwrap();
+        for fresh in [true, false] {
+            write_site(&site(vec![page("index.html", "home")]), &output).unwrap();
+            for name in abandoned {
+                assert!(!dir.path().join(name).exists(), "{name} (fresh: {fresh})");
+            }
+            for name in kept {
+                assert!(dir.path().join(name).exists(), "{name}");
+            }
+            // A running process's folders (here, this one's) are left alone.
+            assert!(mine.exists());
+            for name in abandoned {
+                fs::create_dir(dir.path().join(name)).unwrap();
+            }
+        }
     }
 
     #[test]

@@ -225,16 +225,13 @@ impl OutputWriter {
         if !fs::symlink_metadata(output).is_ok_and(|m| m.is_dir()) {
             return OutputWriter::whole(output);
         }
-        if let Some(parent) = output.parent().filter(|p| !p.as_os_str().is_empty())
-            && let Some(name) = output.file_name()
-        {
-            remove_abandoned_folders(parent, &name.to_string_lossy());
-        }
         let timer = crate::timings::Timer::start();
         let Some(existing) = scan(output, "").map_err(|e| io_error(output, e))? else {
             return OutputWriter::whole(output);
         };
         timer.lap("write: previous output read");
+        let (parent, name) = beside(output);
+        remove_abandoned_folders(&parent, &name);
         Ok(OutputWriter::new(
             output,
             Mode::InPlace {
@@ -250,14 +247,7 @@ impl OutputWriter {
     /// A writer that writes the whole site into a fresh folder, which replaces `output` (if
     /// any) at the commit.
     pub fn whole(output: &Path) -> Result<OutputWriter, Diagnostic> {
-        let name = output
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "public".to_string());
-        let parent = match output.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
+        let (parent, name) = beside(output);
         let pid = std::process::id();
         let staging = parent.join(format!(".{name}.herald-new-{pid}"));
         let retired = parent.join(format!(".{name}.herald-old-{pid}"));
@@ -599,6 +589,19 @@ fn scan(dir: &Path, prefix: &str) -> std::io::Result<Option<Vec<(String, bool)>>
         .into_iter()
         .collect::<Option<Vec<_>>>()
         .map(|lists| lists.into_iter().flatten().collect()))
+}
+
+/// The folder `output` is in, and its name: where its staging and retired folders go.
+fn beside(output: &Path) -> (PathBuf, String) {
+    let name = output
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "public".to_string());
+    let parent = match output.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    (parent, name)
 }
 
 /// Removes the staging and retired folders beside the output (`.public.herald-new-<pid>`,

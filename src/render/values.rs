@@ -1,7 +1,7 @@
 //! The values templates see, built once per item and per language and then shared by every
 //! page that shows them (tera values are reference-counted, so handing them out is cheap).
 
-use std::hash::{Hash, Hasher};
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::Arc;
 
 use tera::{Map, Value};
@@ -84,6 +84,16 @@ pub struct SiteValues {
     /// What the references share, kept for [`SiteValues::update`]: an edit it handles changes
     /// no tag and no URL.
     shared: SharedRefParts,
+}
+
+/// The partners `id` names, in its language: what its `partners` list holds, what its
+/// fingerprints cover, and whose changes reach it (`listed_by`).
+fn named_partners(site: &ResolvedSite, id: ItemId) -> impl Iterator<Item = ItemId> + '_ {
+    let item = &site.items[id];
+    item.partners
+        .iter()
+        .filter_map(|&g| site.page_in(g, item.lang))
+        .filter(|&p| is_partner(site, p))
 }
 
 /// Whether the item's reference has lists of its own besides its plain reference.
@@ -623,13 +633,7 @@ fn item_ref(
     let list = |ids: &mut dyn Iterator<Item = ItemId>| {
         Value::from(ids.map(|i| base_refs[i].clone()).collect::<Vec<_>>())
     };
-    let partners = list(
-        &mut item
-            .partners
-            .iter()
-            .filter_map(|&g| site.page_in(g, item.lang))
-            .filter(|&p| is_partner(site, p)),
-    );
+    let partners = list(&mut named_partners(site, id));
     let related = site.related.get(&id).map(Vec::as_slice).unwrap_or_default();
     let related_in = |section: Section| {
         list(
@@ -687,12 +691,8 @@ fn own_fingerprint(
 /// item's fields reaches the references that show them.
 pub fn listed_by(site: &ResolvedSite) -> Vec<Vec<ItemId>> {
     let mut listed_by = vec![Vec::new(); site.items.len()];
-    for (id, item) in site.items.iter().enumerate() {
-        for partner in item
-            .partners
-            .iter()
-            .filter_map(|&g| site.page_in(g, item.lang))
-        {
+    for id in 0..site.items.len() {
+        for partner in named_partners(site, id) {
             listed_by[partner].push(id);
         }
     }
@@ -710,17 +710,17 @@ fn base_fingerprint(site: &ResolvedSite, id: ItemId, own: &[u64]) -> u64 {
     if is_partner(site, id) {
         return own[id];
     }
-    let item = &site.items[id];
+    own_and_partners(site, id, own).finish()
+}
+
+/// A hasher that has taken the fingerprints of `id`'s own fields and of the partners it names.
+fn own_and_partners(site: &ResolvedSite, id: ItemId, own: &[u64]) -> DefaultHasher {
     let mut h = hasher();
     own[id].hash(&mut h);
-    for partner in item
-        .partners
-        .iter()
-        .filter_map(|&g| site.page_in(g, item.lang))
-    {
+    for partner in named_partners(site, id) {
         own[partner].hash(&mut h);
     }
-    h.finish()
+    h
 }
 
 /// Everything the reference of `id` is made of: for a partner, its own fields, the partners it
@@ -729,16 +729,7 @@ fn full_fingerprint(site: &ResolvedSite, id: ItemId, own: &[u64], base: &[u64]) 
     if !is_partner(site, id) {
         return base[id];
     }
-    let item = &site.items[id];
-    let mut h = hasher();
-    own[id].hash(&mut h);
-    for partner in item
-        .partners
-        .iter()
-        .filter_map(|&g| site.page_in(g, item.lang))
-    {
-        own[partner].hash(&mut h);
-    }
+    let mut h = own_and_partners(site, id, own);
     for &related in site.related.get(&id).map(Vec::as_slice).unwrap_or_default() {
         base[related].hash(&mut h);
     }

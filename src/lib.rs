@@ -234,13 +234,15 @@ pub fn build_site(
     let timer = timings::Timer::start();
     let committed = writer.commit(&rendered);
     timer.lap("write");
+    // The build's warnings, with the reason the output could not be committed.
+    let failed = |mut warnings: Diagnostics, diagnostic| {
+        warnings.push(diagnostic);
+        warnings.sort();
+        Err(warnings)
+    };
     let (summary, rendered) = match committed {
         Ok(summary) => (summary, rendered),
-        Err(write::CommitError::Failed(diagnostic)) => {
-            warnings.push(diagnostic);
-            warnings.sort();
-            return Err(warnings);
-        }
+        Err(write::CommitError::Failed(diagnostic)) => return failed(warnings, diagnostic),
         Err(write::CommitError::NeedsWhole) => {
             // The previous output has a file where this one has a folder (or the other way
             // round), which shows only as the pages are written: render again, into a fresh
@@ -252,11 +254,7 @@ pub fn build_site(
             warnings = again.warnings;
             match writer.commit(&again.rendered) {
                 Ok(summary) => (summary, again.rendered),
-                Err(write::CommitError::Failed(diagnostic)) => {
-                    warnings.push(diagnostic);
-                    warnings.sort();
-                    return Err(warnings);
-                }
+                Err(write::CommitError::Failed(diagnostic)) => return failed(warnings, diagnostic),
                 Err(write::CommitError::NeedsWhole) => {
                     unreachable!("a fresh folder has nothing in the way")
                 }

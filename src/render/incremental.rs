@@ -237,9 +237,7 @@ fn rerender(
         common: &parts.common,
         keep: true,
         sink: None,
-        shared: (0..site.languages.len())
-            .map(|lang| super::SharedPageValues::new(site, lang))
-            .collect(),
+        shared: super::SharedPageValues::per_language(site),
     };
     let results: Vec<Result<RenderedPage, _>> = pages
         .par_iter()

@@ -308,9 +308,7 @@ pub fn render_site_into(
         common: &common,
         keep: cache.keep_pieces,
         sink,
-        shared: (0..site.languages.len())
-            .map(|lang| SharedPageValues::new(site, lang))
-            .collect(),
+        shared: SharedPageValues::per_language(site),
     };
     timer.lap("render: templates");
     let timer = crate::timings::Timer::start();
@@ -500,6 +498,13 @@ struct SharedPageValues {
 }
 
 impl SharedPageValues {
+    /// Those of every language, by language.
+    fn per_language(site: &ResolvedSite) -> Vec<SharedPageValues> {
+        (0..site.languages.len())
+            .map(|lang| SharedPageValues::new(site, lang))
+            .collect()
+    }
+
     fn new(site: &ResolvedSite, lang: LangId) -> SharedPageValues {
         let ui = |key: &str| ui_string(site, lang, key);
         let site_title = site.title_in(lang).to_string();

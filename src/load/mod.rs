@@ -116,6 +116,11 @@ pub fn decode_text(bytes: &[u8], path: &Path) -> Result<String, Diagnostic> {
 /// `Arc<str>`), so that each content file is copied once, not twice.
 pub fn decode_str<'a>(bytes: &'a [u8], path: &Path) -> Result<&'a str, Diagnostic> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    // The check with SIMD first: content in Catalan or Spanish is far from pure ASCII, where
+    // the standard library's check slows down (a sixth of a 10 000-item build's load).
+    if let Ok(text) = simdutf8::basic::from_utf8(bytes) {
+        return Ok(text);
+    }
     match std::str::from_utf8(bytes) {
         Ok(text) => Ok(text),
         Err(err) => {

@@ -115,7 +115,7 @@ pub struct ResolvedSite {
     pub groups: Vec<Group>,
     /// Group of each item key (`news/kick-off`, and every `translation_key`), for references
     /// and internal links.
-    pub group_by_key: HashMap<String, GroupId>,
+    pub group_by_key: HashMap<String, GroupId, ahash::RandomState>,
     /// Published items per language and section, in list order.
     pub sections: Vec<HashMap<Section, Vec<ItemId>>>,
     /// Tags per language, by slug.
@@ -245,7 +245,7 @@ pub fn resolve_site(
         default_lang,
         items: Vec::new(),
         groups: Vec::new(),
-        group_by_key: HashMap::new(),
+        group_by_key: HashMap::default(),
         sections: vec![HashMap::new(); languages.len()],
         tags: vec![IndexMap::new(); languages.len()],
         related: HashMap::new(),
@@ -285,24 +285,26 @@ fn group_translations(
     for index in order {
         let file = &site.loaded.content[index];
         let key = match &file.front_matter.translation_key {
-            Some(tk) => format!("{}/{}", file.section.folder(), tk),
-            None => file.key.clone(),
+            Some(tk) => std::borrow::Cow::Owned(format!("{}/{}", file.section.folder(), tk)),
+            None => std::borrow::Cow::Borrowed(file.key.as_str()),
         };
-        let group = match site.group_by_key.get(&key) {
+        let group = match site.group_by_key.get(key.as_ref()) {
             Some(&g) => g,
             None => {
                 site.groups.push(Group {
                     section: file.section,
-                    key: key.clone(),
+                    key: key.to_string(),
                     members: vec![None; lang_count],
                     fallbacks: vec![None; lang_count],
                 });
                 let g = site.groups.len() - 1;
-                site.group_by_key.insert(key, g);
+                site.group_by_key.insert(key.into_owned(), g);
                 g
             }
         };
-        site.group_by_key.entry(file.key.clone()).or_insert(group);
+        if !site.group_by_key.contains_key(&file.key) {
+            site.group_by_key.insert(file.key.clone(), group);
+        }
         let Some(lang) = site.lang_id(&file.lang) else {
             continue;
         };
@@ -335,13 +337,68 @@ fn create_items(
 ) {
     let mut entries: Vec<((GroupId, LangId), usize)> = file_of.into_iter().collect();
     entries.sort_by_key(|&(_, file)| file);
-    let now = site.options.now;
-    for ((group, lang), file_index) in entries {
+    // What each file's item is made of, side by side (slugs and dates of 34 500 files took a
+    // core for 40 ms); then the items and tags in file order, which numbers them.
+    let drafts: Vec<ItemDraft> = {
+        use rayon::prelude::*;
+        let site = &*site;
+        entries
+            .par_iter()
+            .map(|&((group, lang), file_index)| ItemDraft::of(site, group, lang, file_index))
+            .collect()
+    };
+    for draft in drafts {
+        diagnostics.extend(draft.problems);
+        let Some(mut item) = draft.item else {
+            continue;
+        };
+        let lang = item.lang;
+        for (nth, tag_slug) in draft.tags {
+            let index = match site.tags[lang].get_index_of(&tag_slug) {
+                Some(index) => index,
+                None => {
+                    let url = site.lang_url(lang, &format!("tags/{tag_slug}/"));
+                    let tag = Tag {
+                        name: site.loaded.content[item.file].front_matter.tags[nth].clone(),
+                        slug: tag_slug.clone(),
+                        url,
+                        items: Vec::new(),
+                    };
+                    site.tags[lang].insert_full(tag_slug, tag).0
+                }
+            };
+            if !item.tags.contains(&index) {
+                item.tags.push(index);
+            }
+        }
+        let id = site.items.len();
+        site.groups[item.group].members[lang] = Some(id);
+        site.items.push(item);
+    }
+}
+
+/// One content file's item before it is numbered: `None` for a draft, a news item of the
+/// future (unless they are built) or a date that does not exist; its tags by place in the
+/// front matter's list, and slug.
+struct ItemDraft {
+    item: Option<Item>,
+    tags: Vec<(usize, String)>,
+    problems: Vec<Diagnostic>,
+}
+
+impl ItemDraft {
+    fn of(site: &ResolvedSite, group: GroupId, lang: LangId, file_index: usize) -> Self {
+        let mut draft = ItemDraft {
+            item: None,
+            tags: Vec::new(),
+            problems: Vec::new(),
+        };
         let file = &site.loaded.content[file_index];
         let fm = &file.front_matter;
         if fm.draft && !site.options.drafts {
-            continue;
+            return draft;
         }
+        let now = site.options.now;
         let timezone = fm
             .timezone
             .as_deref()
@@ -349,16 +406,16 @@ fn create_items(
         let date = fm.date.and_then(|d| ItemDate::resolve(d, timezone));
         let end_date = fm.end_date.and_then(|d| ItemDate::resolve(d, timezone));
         if fm.date.is_some() && date.is_none() {
-            diagnostics.push(file.error(
+            draft.problems.push(file.error(
                 file.location_of("date"),
                 "this time does not exist in the item's time zone (a daylight saving gap)",
             ));
-            continue;
+            return draft;
         }
         if let (Some(start), Some(end)) = (date, end_date)
             && end.instant < start.instant
         {
-            diagnostics.push(
+            draft.problems.push(
                 file.error(
                     file.location_of("end_date"),
                     "the end date is before the start date",
@@ -370,7 +427,7 @@ fn create_items(
             && !site.options.future
             && date.is_some_and(|d| d.is_after(now))
         {
-            continue;
+            return draft;
         }
         let future = file.section == Section::News && date.is_some_and(|d| d.is_after(now));
         let upcoming =
@@ -384,27 +441,14 @@ fn create_items(
             section => format!("{}/{slug}/", section.folder()),
         };
         let url = site.lang_url(lang, &path);
-        let mut tags = Vec::new();
-        for name in &fm.tags {
-            let tag_slug = slug::slugify(name);
-            if tag_slug.is_empty() {
-                continue;
-            }
-            let url = site.lang_url(lang, &format!("tags/{tag_slug}/"));
-            let entry = site.tags[lang].entry(tag_slug.clone());
-            let index = entry.index();
-            entry.or_insert_with(|| Tag {
-                name: name.clone(),
-                slug: tag_slug,
-                url,
-                items: Vec::new(),
-            });
-            if !tags.contains(&index) {
-                tags.push(index);
-            }
-        }
-        let id = site.items.len();
-        site.items.push(Item {
+        draft.tags = fm
+            .tags
+            .iter()
+            .enumerate()
+            .map(|(nth, name)| (nth, slug::slugify(name)))
+            .filter(|(_, tag_slug)| !tag_slug.is_empty())
+            .collect();
+        draft.item = Some(Item {
             file: file_index,
             section: file.section,
             lang,
@@ -414,27 +458,28 @@ fn create_items(
             date,
             end_date,
             partners: Vec::new(),
-            tags,
+            tags: Vec::new(),
             upcoming,
             future,
             fallback_of: None,
         });
-        site.groups[group].members[lang] = Some(id);
+        draft
     }
 }
 
 fn resolve_partner_references(site: &mut ResolvedSite, diagnostics: &mut Diagnostics) {
-    let partner_keys: Vec<&str> = site
+    let partner_groups: HashMap<&str, GroupId> = site
         .group_by_key
-        .keys()
-        .filter_map(|k| k.strip_prefix("partners/"))
+        .iter()
+        .filter_map(|(k, &group)| Some((k.strip_prefix("partners/")?, group)))
         .collect();
+    let partner_keys: Vec<&str> = partner_groups.keys().copied().collect();
     let mut resolved = Vec::with_capacity(site.items.len());
     for item in &site.items {
         let file = &site.loaded.content[item.file];
         let mut groups = Vec::new();
         for slug in &file.front_matter.partners {
-            match site.group_by_key.get(&format!("partners/{slug}")) {
+            match partner_groups.get(slug.as_str()) {
                 Some(&group) if site.groups[group].members.iter().any(Option::is_some) => {
                     if !groups.contains(&group) {
                         groups.push(group);
@@ -463,8 +508,9 @@ fn resolve_partner_references(site: &mut ResolvedSite, diagnostics: &mut Diagnos
 
 /// Two things on one URL is an error naming both files.
 fn check_unique_urls(site: &mut ResolvedSite, diagnostics: &mut Diagnostics) {
-    let mut owners: HashMap<&str, ItemId> = HashMap::new();
-    let mut reserved: HashMap<String, String> = HashMap::new();
+    let mut owners: ahash::AHashMap<&str, ItemId> =
+        ahash::AHashMap::with_capacity(site.items.len());
+    let mut reserved: ahash::AHashMap<String, String> = ahash::AHashMap::new();
     for (lang, language) in site.languages.iter().enumerate() {
         for section in Section::ALL.iter().filter(|s| s.has_list()) {
             reserved.insert(

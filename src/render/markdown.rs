@@ -9,11 +9,42 @@ use super::shortcodes::{self, Shortcode, parse_shortcode};
 use crate::diagnostics::{Diagnostic, line_col};
 use crate::resolve::{ItemId, LinkResolution, ResolvedSite, parse_internal_link};
 
+/// HTML text, held as the template value that shows it: every page, list and reference that
+/// shows it shares this one copy (a template value cannot be made from an `Arc<str>`
+/// without copying it, and copying every body into its page took 7% of a large build).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Html(tera::Value);
+
+impl Default for Html {
+    fn default() -> Html {
+        Html::new("")
+    }
+}
+
+impl Html {
+    pub fn new(text: &str) -> Html {
+        Html(tera::Value::safe_string(text))
+    }
+
+    /// The template value: a string marked safe (not escaped again).
+    pub fn value(&self) -> &tera::Value {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for Html {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        self.0.as_str().unwrap_or_default()
+    }
+}
+
 /// The HTML of an item's body and its summary.
 #[derive(Debug, Clone, Default)]
 pub struct RenderedMarkdown {
-    pub html: Arc<str>,
-    pub summary: Arc<str>,
+    pub html: Html,
+    pub summary: Html,
     /// The summary as plain text, for `<meta name="description">`, feeds and search.
     pub summary_text: Arc<str>,
     /// Every internal link and where it led, so that a later build can tell whether this
@@ -226,8 +257,8 @@ pub fn render_item_markdown(site: &ResolvedSite, item: ItemId) -> RenderedMarkdo
     html::push_html(&mut summary, summary_events.iter().cloned());
     let summary_text = plain_text(&summary_events);
     RenderedMarkdown {
-        html: Arc::from(out),
-        summary: Arc::from(summary),
+        html: Html::new(&out),
+        summary: Html::new(&summary),
         summary_text: Arc::from(summary_text),
         links,
         page_url: page_url.to_string(),

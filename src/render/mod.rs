@@ -865,9 +865,7 @@ impl PageRenderer<'_> {
     /// Values only needed when the page is really rendered (the item's content).
     fn insert_page_values(&self, page: Page, ctx: &mut Context) {
         if let Page::Item(id) = page {
-            let full = MapBuilder::from_map(self.values.refs[id].as_map().expect("refs are maps"))
-                .set("content", Value::safe_string(&self.markdown[id].html));
-            ctx.insert_value("item", full.build());
+            ctx.insert_value("item", self.values.refs[id].clone());
         }
     }
 

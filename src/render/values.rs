@@ -29,10 +29,6 @@ impl MapBuilder {
         MapBuilder(Map::with_capacity_and_hasher(n, Default::default()))
     }
 
-    pub fn from_map(map: &Map) -> Self {
-        MapBuilder(map.clone())
-    }
-
     pub fn set(mut self, key: &'static str, value: impl Into<Value>) -> Self {
         self.0.insert(key.into(), value.into());
         self
@@ -556,7 +552,7 @@ fn item_ref(
                 .collect::<Vec<_>>(),
         )
     };
-    // Room for the entries set below, the lists and an item page's `content`.
+    // Room for the entries set below and the lists.
     let own = MapBuilder::with_capacity(49)
         .set("section", item.section.folder())
         .set("title", fm.title.as_str())
@@ -564,7 +560,8 @@ fn item_ref(
         .set("url", item.url.as_str())
         .set("permalink", site.permalink(&item.url))
         .set("lang", site.lang_code(item.lang))
-        .set("summary", Value::safe_string(&markdown.summary))
+        .set("summary", markdown.summary.value().clone())
+        .set("content", markdown.html.value().clone())
         .set("description", &*markdown.summary_text)
         .set("translated", item.fallback_of.is_none())
         .set("content_lang", site.lang_code(original.lang))

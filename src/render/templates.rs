@@ -431,6 +431,15 @@ fn register_functions(tera: &mut Tera, lookups: Arc<Lookups>) {
             }))
         },
     );
+    // Tera's `safe` copies the text into a new value even when it is safe already, as a
+    // body's HTML is: every page copied its whole text once more (and every card its summary).
+    tera.register_filter("safe", |value: Value, _: Kwargs, _: &State| -> Value {
+        match value.as_str() {
+            Some(_) if value.is_safe() => value,
+            Some(text) => Value::safe_string(text),
+            None => Value::safe_string(&value.to_string()),
+        }
+    });
     let l = lookups;
     tera.register_filter(
         "format_date",

@@ -102,6 +102,7 @@ fn main() -> ExitCode {
             let output = cli
                 .root
                 .join(output.unwrap_or_else(|| PathBuf::from("public")));
+            stop_writing_on_ctrl_c();
             let started = Instant::now();
             match build_site(&cli.root, options, &output) {
                 Ok(report) => {
@@ -117,6 +118,11 @@ fn main() -> ExitCode {
                     // herald exits now: the system takes the memory back faster than freeing.
                     report.leftovers.leak();
                     ExitCode::SUCCESS
+                }
+                Err(_) if herald::write::stopped() => {
+                    eprintln!("stopped; {} was left as it was", output.display());
+                    // What a shell reports for a command stopped by Ctrl-C.
+                    ExitCode::from(130)
                 }
                 Err(diagnostics) => {
                     let errors = diagnostics.errors().count();
@@ -135,6 +141,20 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// On Ctrl-C (or SIGTERM) a build stops writing, removes what it wrote and exits; a second
+/// Ctrl-C exits at once.
+fn stop_writing_on_ctrl_c() {
+    // Without a handler (it cannot be set) Ctrl-C still stops herald, as it always did: the
+    // next build removes what this one left.
+    let _ = ctrlc::set_handler(|| {
+        if herald::write::stopped() {
+            std::process::exit(130);
+        }
+        eprintln!("stopping: removing what this build wrote (Ctrl-C again to quit at once)");
+        herald::write::stop_writing();
+    });
 }
 
 fn serve(root: &std::path::Path, bind: Option<std::net::IpAddr>, port: u16) -> ExitCode {

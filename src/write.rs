@@ -12,6 +12,8 @@
 //! do they replace their targets, by renames, and are the files the site no longer has removed.
 //! A failure while writing (a full disk), or a build that fails, leaves the files of the previous
 //! output exactly as they were ([`OutputWriter::abort`], or dropping the writer).
+//! So does a build stopped by Ctrl-C (or SIGTERM) once [`stop_writing`] is called: writers take
+//! no more files and commit nothing, so the build fails and its writer removes what it wrote.
 
 // ahash rather than SipHash: a rebuild looks up every output path and its folders, and no
 // input here comes from someone who could aim collisions at it.
@@ -274,7 +276,11 @@ impl OutputWriter {
         if self.failed.load(Ordering::Relaxed) {
             return Ok(());
         }
-        let result = self.write_source(path, source);
+        let result = if stopped() {
+            Err(self.stopped_error())
+        } else {
+            self.write_source(path, source)
+        };
         if result.is_err() {
             self.failed.store(true, Ordering::Relaxed);
         }
@@ -411,6 +417,11 @@ impl OutputWriter {
     /// (which the message says).
     pub fn commit(mut self, rendered: &RenderedSite) -> Result<WriteSummary, CommitError> {
         let failed = |diagnostic| Err(CommitError::Failed(diagnostic));
+        // Once the renames begin they all happen, even if herald is asked to stop meanwhile:
+        // half of them would leave an output of two builds.
+        if stopped() {
+            return failed(self.stopped_error());
+        }
         let paths = || {
             rendered
                 .files
@@ -513,6 +524,30 @@ impl OutputWriter {
     }
 }
 
+/// Whether herald was asked to stop: see [`stop_writing`].
+static STOPPED: AtomicBool = AtomicBool::new(false);
+
+/// Asks every writer of the process to take no more files and to commit nothing (called when
+/// the user stops herald): the build then fails, and dropping its writer removes the files it
+/// wrote, its staging folder and the temporary files beside the output's files.
+pub fn stop_writing() {
+    STOPPED.store(true, Ordering::SeqCst);
+}
+
+/// Whether [`stop_writing`] was called.
+pub fn stopped() -> bool {
+    STOPPED.load(Ordering::Relaxed)
+}
+
+impl OutputWriter {
+    fn stopped_error(&self) -> Diagnostic {
+        Diagnostic::error(
+            Location::file(&self.output),
+            "herald was stopped before the output was written",
+        )
+    }
+}
+
 impl Drop for OutputWriter {
     fn drop(&mut self) {
         if !self.committed {
@@ -605,8 +640,8 @@ fn beside(output: &Path) -> (PathBuf, String) {
 }
 
 /// Removes the staging and retired folders beside the output (`.public.herald-new-<pid>`,
-/// `.public.herald-old-<pid>`) of builds that ended without cleaning up (stopped by Ctrl-C or
-/// killed): those whose process no longer runs. Where `/proc` cannot tell, nothing is removed.
+/// `.public.herald-old-<pid>`) of builds that ended without cleaning up (killed, or stopped
+/// by a second Ctrl-C): those whose process no longer runs. Where `/proc` cannot tell, nothing is removed.
 /// (The temporary files of a stopped rebuild are inside the output, and the next rebuild removes
 /// them as files the site does not have.)
 fn remove_abandoned_folders(parent: &Path, name: &str) {

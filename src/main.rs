@@ -143,17 +143,25 @@ fn main() -> ExitCode {
     }
 }
 
-/// On Ctrl-C (or SIGTERM) a build stops writing, removes what it wrote and exits; a second
-/// Ctrl-C exits at once.
+/// On Ctrl-C (or SIGTERM, SIGHUP) a build stops writing, removes what it wrote and exits
+/// with 130; a second Ctrl-C exits at once, except during the renames of the commit, which
+/// all happen first.
 fn stop_writing_on_ctrl_c() {
     // Without a handler (it cannot be set) Ctrl-C still stops herald, as it always did: the
     // next build removes what this one left.
     let _ = ctrlc::set_handler(|| {
-        if herald::write::stopped() {
-            std::process::exit(130);
-        }
-        eprintln!("stopping: removing what this build wrote (Ctrl-C again to quit at once)");
-        herald::write::stop_writing();
+        use herald::write::StopRequest;
+        use std::io::Write;
+        // Stop first: writing to a closed terminal or pipe fails, and must not keep the stop
+        // from happening.
+        let said = match herald::write::stop_writing() {
+            StopRequest::Stopping => {
+                "stopping: removing what this build wrote (Ctrl-C again to quit at once)"
+            }
+            StopRequest::AlreadyStopping => std::process::exit(130),
+            StopRequest::Committing => "the new output is nearly in place: finishing first",
+        };
+        let _ = writeln!(std::io::stderr(), "{said}");
     });
 }
 

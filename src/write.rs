@@ -12,8 +12,9 @@
 //! do they replace their targets, by renames, and are the files the site no longer has removed.
 //! A failure while writing (a full disk), or a build that fails, leaves the files of the previous
 //! output exactly as they were ([`OutputWriter::abort`], or dropping the writer).
-//! So does a build stopped by Ctrl-C (or SIGTERM) once [`stop_writing`] is called: writers take
-//! no more files and commit nothing, so the build fails and its writer removes what it wrote.
+//! So does a build stopped by Ctrl-C once [`stop_writing`] is called: writers take no more
+//! files and commit nothing, so the build fails and its writer removes what it wrote; once a
+//! commit's renames have begun, they all happen first.
 
 // ahash rather than SipHash: a rebuild looks up every output path and its folders, and no
 // input here comes from someone who could aim collisions at it.
@@ -22,7 +23,7 @@ use std::fs;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
 
 use rayon::prelude::*;
 
@@ -417,8 +418,6 @@ impl OutputWriter {
     /// (which the message says).
     pub fn commit(mut self, rendered: &RenderedSite) -> Result<WriteSummary, CommitError> {
         let failed = |diagnostic| Err(CommitError::Failed(diagnostic));
-        // Once the renames begin they all happen, even if herald is asked to stop meanwhile:
-        // half of them would leave an output of two builds.
         if stopped() {
             return failed(self.stopped_error());
         }
@@ -455,6 +454,9 @@ impl OutputWriter {
         let timer = crate::timings::Timer::start();
         match &self.mode {
             Mode::Whole { staging, retired } => {
+                let Some(_renames) = Renames::begin() else {
+                    return failed(self.stopped_error());
+                };
                 // A site without files still gets its (empty) folder.
                 if let Err(err) = fs::create_dir_all(staging) {
                     return failed(io_error(staging, err));
@@ -485,6 +487,9 @@ impl OutputWriter {
                 if in_the_way.load(Ordering::Relaxed) {
                     return Err(CommitError::NeedsWhole);
                 }
+                let Some(_renames) = Renames::begin() else {
+                    return failed(self.stopped_error());
+                };
                 // The changed files take their targets' places; what the site no longer has
                 // goes.
                 let renamed = {
@@ -524,19 +529,89 @@ impl OutputWriter {
     }
 }
 
-/// Whether herald was asked to stop: see [`stop_writing`].
-static STOPPED: AtomicBool = AtomicBool::new(false);
+/// Where the process is, for [`stop_writing`]: writing, asked to stop, or in the renames of
+/// a commit, which then all happen.
+struct StopState(AtomicU8);
 
-/// Asks every writer of the process to take no more files and to commit nothing (called when
-/// the user stops herald): the build then fails, and dropping its writer removes the files it
-/// wrote, its staging folder and the temporary files beside the output's files.
-pub fn stop_writing() {
-    STOPPED.store(true, Ordering::SeqCst);
+const RUNNING: u8 = 0;
+const STOPPING: u8 = 1;
+const COMMITTING: u8 = 2;
+
+static STATE: StopState = StopState::new();
+
+/// What asking to stop did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopRequest {
+    /// Writers take no more files and commit nothing: the build fails, and dropping its
+    /// writer removes the files it wrote.
+    Stopping,
+    /// Asked before: the caller may quit at once.
+    AlreadyStopping,
+    /// A commit's renames have begun: they all happen (half of them would leave an output of
+    /// two builds), and the build ends as if it had not been asked.
+    Committing,
 }
 
-/// Whether [`stop_writing`] was called.
+impl StopState {
+    const fn new() -> StopState {
+        StopState(AtomicU8::new(RUNNING))
+    }
+
+    fn swap(&self, from: u8, to: u8) -> Result<u8, u8> {
+        self.0
+            .compare_exchange(from, to, Ordering::SeqCst, Ordering::SeqCst)
+    }
+
+    fn stop(&self) -> StopRequest {
+        match self.swap(RUNNING, STOPPING) {
+            Ok(_) => StopRequest::Stopping,
+            Err(STOPPING) => StopRequest::AlreadyStopping,
+            Err(_) => StopRequest::Committing,
+        }
+    }
+
+    fn stopped(&self) -> bool {
+        self.0.load(Ordering::SeqCst) == STOPPING
+    }
+
+    /// False when the writers were stopped first.
+    fn begin_renames(&self) -> bool {
+        matches!(self.swap(RUNNING, COMMITTING), Ok(_) | Err(COMMITTING))
+    }
+
+    fn end_renames(&self) {
+        let _ = self.swap(COMMITTING, RUNNING);
+    }
+}
+
+/// Asks every writer of the process to take no more files and to commit nothing (called when
+/// the user stops herald: Ctrl-C). The build then fails, and dropping its writer removes the
+/// files it wrote, its staging folder and the temporary files beside the output's files. There
+/// is no way back: a process asked to stop writes nothing more.
+pub fn stop_writing() -> StopRequest {
+    STATE.stop()
+}
+
+/// Whether [`stop_writing`] stopped the writers.
 pub fn stopped() -> bool {
-    STOPPED.load(Ordering::Relaxed)
+    STATE.stopped()
+}
+
+/// The renames of a commit, from [`Renames::begin`] until dropped: a stop asked meanwhile
+/// waits for them.
+struct Renames;
+
+impl Renames {
+    /// `None` when the writers were stopped first.
+    fn begin() -> Option<Renames> {
+        STATE.begin_renames().then_some(Renames)
+    }
+}
+
+impl Drop for Renames {
+    fn drop(&mut self) {
+        STATE.end_renames();
+    }
 }
 
 impl OutputWriter {
@@ -559,6 +634,10 @@ impl Drop for OutputWriter {
 impl PageSink for OutputWriter {
     fn put(&self, path: &str, bytes: &[u8]) -> Result<(), Diagnostic> {
         self.put_source(path, Source::Bytes(bytes))
+    }
+
+    fn stopped(&self) -> bool {
+        stopped()
     }
 }
 
@@ -641,9 +720,9 @@ fn beside(output: &Path) -> (PathBuf, String) {
 
 /// Removes the staging and retired folders beside the output (`.public.herald-new-<pid>`,
 /// `.public.herald-old-<pid>`) of builds that ended without cleaning up (killed, or stopped
-/// by a second Ctrl-C): those whose process no longer runs. Where `/proc` cannot tell, nothing is removed.
-/// (The temporary files of a stopped rebuild are inside the output, and the next rebuild removes
-/// them as files the site does not have.)
+/// by a second Ctrl-C): those whose process no longer runs. Where `/proc` cannot tell,
+/// nothing is removed. (The temporary files of a stopped rebuild are inside the output, and
+/// the next rebuild removes them as files the site does not have.)
 fn remove_abandoned_folders(parent: &Path, name: &str) {
     if !Path::new("/proc/self").exists() {
         return;
@@ -797,6 +876,27 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(siblings.len(), 2, "{siblings:?}");
+    }
+
+    #[test]
+    fn a_stop_waits_for_the_renames_of_a_commit_and_a_stopped_process_commits_nothing() {
+        // A state of its own: the process's is shared by every test of this binary.
+        let state = StopState::new();
+        assert!(state.begin_renames());
+        assert_eq!(state.stop(), StopRequest::Committing);
+        assert_eq!(
+            state.stop(),
+            StopRequest::Committing,
+            "a second Ctrl-C waits too"
+        );
+        assert!(!state.stopped());
+        state.end_renames();
+        assert_eq!(state.stop(), StopRequest::Stopping);
+        assert!(state.stopped());
+        assert!(!state.begin_renames(), "a stopped process commits nothing");
+        assert_eq!(state.stop(), StopRequest::AlreadyStopping);
+        state.end_renames();
+        assert!(state.stopped(), "stopped for good");
     }
 
     #[test]

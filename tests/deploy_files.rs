@@ -166,13 +166,25 @@ fn sftp_logs_in_with_the_keys_of_an_ssh_agent() {
         return;
     }
     let socket = sshd.dir.path().join("agent.sock");
-    let mut agent = Command::new("ssh-agent")
-        .arg("-D")
-        .arg("-a")
-        .arg(&socket)
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .expect("start ssh-agent");
+    // Stopped when the test ends, passed or not: a left-over agent holds the test run's
+    // output open, and whatever reads it waits.
+    struct Agent(std::process::Child);
+    impl Drop for Agent {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let _agent = Agent(
+        Command::new("ssh-agent")
+            .arg("-D")
+            .arg("-a")
+            .arg(&socket)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start ssh-agent"),
+    );
     for _ in 0..200 {
         if socket.exists() {
             break;
@@ -208,8 +220,6 @@ fn sftp_logs_in_with_the_keys_of_an_ssh_agent() {
         .push(("SSH_AUTH_SOCK".into(), socket.display().to_string()));
     remote.deploy_ok();
     remote.assert_serves_the_build();
-    let _ = agent.kill();
-    let _ = agent.wait();
 }
 
 #[test]

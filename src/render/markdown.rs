@@ -11,7 +11,7 @@ use crate::resolve::{ItemId, LinkResolution, ResolvedSite, parse_internal_link};
 
 /// HTML text, held as the template value that shows it: every page, list and reference that
 /// shows it shares this one copy (a template value cannot be made from an `Arc<str>`
-/// without copying it, and copying every body into its page, with the 48 entries of its
+/// without copying it, and copying every body into its page, with the 43 entries of its
 /// reference, took 5% of a build's instructions).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Html(tera::Value);

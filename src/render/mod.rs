@@ -75,6 +75,12 @@ pub struct RenderedSite {
 /// written while others are being rendered, from a buffer each thread reuses).
 pub trait PageSink: Sync {
     fn put(&self, path: &str, bytes: &[u8]) -> Result<(), Diagnostic>;
+
+    /// Whether the sink takes no more pages (herald was stopped): the pages left are not
+    /// rendered.
+    fn stopped(&self) -> bool {
+        false
+    }
 }
 
 /// A language switcher entry: language, URL, whether the page exists in that language.
@@ -769,6 +775,12 @@ impl PageRenderer<'_> {
     /// Renders `page`, or hands on the previous build's bytes when nothing it shows changed.
     fn render(&self, page: Page) -> Result<RenderedPage, Diagnostic> {
         let site = self.site;
+        if self.sink.is_some_and(|sink| sink.stopped()) {
+            return Err(Diagnostic::error(
+                crate::diagnostics::Location::file("."),
+                "herald was stopped before this page was rendered",
+            ));
+        }
         let mut ctx = Context::new();
         let frame = self.frame(page, &mut ctx);
         let path = match page {

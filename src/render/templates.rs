@@ -431,13 +431,14 @@ fn register_functions(tera: &mut Tera, lookups: Arc<Lookups>) {
             }))
         },
     );
-    // Tera's `safe` copies the text into a new value even when it is safe already, as a
+    // Tera's `safe` copies the text into a new value, even when it is safe already, as a
     // body's HTML is: every page copied its whole text once more (and every card its summary).
+    // This one marks the text it is given; anything else is written out, as Tera's does.
     tera.register_filter("safe", |value: Value, _: Kwargs, _: &State| -> Value {
-        match value.as_str() {
-            Some(_) if value.is_safe() => value,
-            Some(text) => Value::safe_string(text),
-            None => Value::safe_string(&value.to_string()),
+        if value.as_str().is_some() {
+            value.mark_safe()
+        } else {
+            Value::safe_string(&value.to_string())
         }
     });
     let l = lookups;
@@ -465,7 +466,38 @@ fn register_functions(tera: &mut Tera, lookups: Arc<Lookups>) {
 
 #[cfg(test)]
 mod tests {
-    use super::{TemplateReferences, template_references};
+    use super::{Lookups, TemplateReferences, register_functions, template_references};
+    use std::collections::HashMap;
+    use std::sync::{Arc, RwLock};
+    use tera::{Context, Tera, Value};
+
+    #[test]
+    fn safe_marks_text_and_writes_out_anything_else_as_teras_own_does() {
+        let mut tera = Tera::new();
+        let lookups = Arc::new(Lookups {
+            string_values: HashMap::new(),
+            default_lang: "en".into(),
+            base_path: String::new(),
+            locales: HashMap::new(),
+            items: RwLock::new(HashMap::new()),
+        });
+        register_functions(&mut tera, lookups);
+        tera.add_raw_template(
+            "t.html",
+            "{{ html | safe }}|{{ text | safe }}|{{ number | safe }}|{{ text }}|{{ list | safe }}",
+        )
+        .expect("template");
+        let mut context = Context::new();
+        context.insert_value("html", Value::safe_string("<p>body</p>"));
+        context.insert_value("text", Value::from("<b>a & b</b>"));
+        context.insert_value("number", Value::from(3));
+        context.insert_value("list", Value::from(vec![1, 2]));
+        let out = tera.render("t.html", &context).expect("render");
+        assert_eq!(
+            out,
+            "<p>body</p>|<b>a & b</b>|3|&lt;b&gt;a &amp; b&lt;/b&gt;|[1, 2]"
+        );
+    }
 
     #[test]
     fn finds_the_templates_a_template_uses() {

@@ -561,7 +561,6 @@ fn item_ref(
         .set("permalink", site.permalink(&item.url))
         .set("lang", site.lang_code(item.lang))
         .set("summary", markdown.summary.value().clone())
-        .set("content", markdown.html.value().clone())
         .set("description", &*markdown.summary_text)
         .set("translated", item.fallback_of.is_none())
         .set("content_lang", site.lang_code(original.lang))
@@ -624,9 +623,12 @@ fn item_ref(
                 .map_or_else(Value::none, Value::from_serializable),
         )
         .set("translations", Value::from(translations));
+    // A partner's plain reference (in other items' `partners` lists) has neither lists nor
+    // the body: an edit of a partner's text then changes no page that only names the partner.
     let Some(base_refs) = lists else {
         return own.build();
     };
+    let own = own.set("content", markdown.html.value().clone());
     let list = |ids: &mut dyn Iterator<Item = ItemId>| {
         Value::from(ids.map(|i| base_refs[i].clone()).collect::<Vec<_>>())
     };

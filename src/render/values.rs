@@ -552,8 +552,8 @@ fn item_ref(
                 .collect::<Vec<_>>(),
         )
     };
-    // Room for the entries set below and the lists.
-    let own = MapBuilder::with_capacity(49)
+    // Room for the 39 entries set below, `content` and the 3 lists.
+    let own = MapBuilder::with_capacity(43)
         .set("section", item.section.folder())
         .set("title", fm.title.as_str())
         .set("slug", item.slug.as_str())

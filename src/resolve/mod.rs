@@ -600,26 +600,20 @@ fn create_fallbacks(site: &mut ResolvedSite) {
 
 /// Section lists, tag lists and back-references, computed once for every page that shows them.
 fn build_lists(site: &mut ResolvedSite) {
-    let title_of =
-        |site: &ResolvedSite, id: ItemId| site.file(id).front_matter.title.to_lowercase();
+    fn title_of(site: &ResolvedSite, id: ItemId) -> &str {
+        &site.file(id).front_matter.title
+    }
     let in_lists = site.loaded.config.config.untranslated.in_lists;
-    // Every item newest first (as `newest_first_by` orders them), then by id, sorted once: the
-    // news and meeting lists, tags and related items are in this order, each list taken from
-    // it in order. The sort keys sit side by side, not behind two pointers each.
+    // Every item in date order, then by id, sorted once: the news and meeting lists, tags and
+    // related items are in this order, each list taken from it in order. The sort keys sit
+    // side by side, not behind two pointers each.
     let ordered: Vec<ItemId> = {
         use rayon::slice::ParallelSliceMut;
         let mut keyed: Vec<_> = (0..site.items.len())
-            .map(|id| {
-                let date = site.items[id].date.map(|d| d.instant);
-                (
-                    std::cmp::Reverse(date),
-                    site.file(id).front_matter.title.as_str(),
-                    id,
-                )
-            })
+            .map(|id| (date_order(site, id, title_of(site, id)), id))
             .collect();
         keyed.par_sort_unstable();
-        keyed.into_iter().map(|(_, _, id)| id).collect()
+        keyed.into_iter().map(|(_, id)| id).collect()
     };
     for &id in &ordered {
         let item = &site.items[id];
@@ -636,18 +630,12 @@ fn build_lists(site: &mut ResolvedSite) {
             match section {
                 Section::News | Section::Meetings => {}
                 Section::Partners | Section::Pages => {
-                    let mut keyed: Vec<(i64, String, ItemId)> = ids
+                    let mut keyed: Vec<_> = ids
                         .iter()
-                        .map(|&id| {
-                            (
-                                site.file(id).front_matter.weight.unwrap_or(0),
-                                title_of(site, id),
-                                id,
-                            )
-                        })
+                        .map(|&id| (weight_order(site, id, title_of(site, id)), id))
                         .collect();
                     keyed.sort();
-                    *ids = keyed.into_iter().map(|(_, _, id)| id).collect();
+                    *ids = keyed.into_iter().map(|(_, id)| id).collect();
                 }
             }
         }
@@ -710,15 +698,11 @@ pub fn order_holds_with_title(site: &ResolvedSite, file: usize, title: &str) -> 
             &site.file(id).front_matter.title
         }
     };
-    let by_date = |a: ItemId, b: ItemId| newest_first_by(site, &title_of, a, b);
+    let by_date = |a: ItemId, b: ItemId| {
+        date_order(site, a, title_of(a)).cmp(&date_order(site, b, title_of(b)))
+    };
     let by_weight = |a: ItemId, b: ItemId| {
-        let key = |id: ItemId| {
-            (
-                site.file(id).front_matter.weight.unwrap_or(0),
-                title_of(id).to_lowercase(),
-            )
-        };
-        key(a).cmp(&key(b))
+        weight_order(site, a, title_of(a)).cmp(&weight_order(site, b, title_of(b)))
     };
     // `id`'s neighbours in `list` come strictly before and after it.
     let in_order =
@@ -759,14 +743,29 @@ pub fn order_holds_with_title(site: &ResolvedSite, file: usize, title: &str) -> 
         })
 }
 
-fn newest_first_by<'a>(
+/// Where `id`, titled `title`, goes in news and meeting lists, tag lists and related items:
+/// newest first, then by title (items without a date last).
+fn date_order<'a>(
     site: &ResolvedSite,
-    title: &impl Fn(ItemId) -> &'a str,
-    a: ItemId,
-    b: ItemId,
-) -> std::cmp::Ordering {
-    let key = |id: ItemId| site.items[id].date.map(|d| d.instant);
-    key(b).cmp(&key(a)).then_with(|| title(a).cmp(title(b)))
+    id: ItemId,
+    title: &'a str,
+) -> (
+    std::cmp::Reverse<Option<DateTime<chrono::FixedOffset>>>,
+    &'a str,
+) {
+    (
+        std::cmp::Reverse(site.items[id].date.map(|d| d.instant)),
+        title,
+    )
+}
+
+/// Where `id`, titled `title`, goes in partner and page lists: by weight, then by title
+/// whatever its case.
+fn weight_order(site: &ResolvedSite, id: ItemId, title: &str) -> (i64, String) {
+    (
+        site.file(id).front_matter.weight.unwrap_or(0),
+        title.to_lowercase(),
+    )
 }
 
 fn check_menus(site: &ResolvedSite, diagnostics: &mut Diagnostics) {

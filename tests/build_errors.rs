@@ -17,6 +17,9 @@ fn fails_cleanly(break_it: impl FnOnce(&Fixture)) -> String {
     );
     let before = fixture.output();
     assert!(!before.is_empty());
+    // The record of the output that the next build checks it by.
+    let record = fixture.root().join(".public.herald-record");
+    let record_before = std::fs::read(&record).expect("a build leaves a record of its output");
     break_it(&fixture);
     let second = fixture.build();
     let err = stderr(&second);
@@ -31,11 +34,16 @@ fn fails_cleanly(break_it: impl FnOnce(&Fixture)) -> String {
         before,
         "public/ changed after a failed build"
     );
+    assert_eq!(
+        std::fs::read(&record).ok(),
+        Some(record_before),
+        "the record of public/ changed after a failed build"
+    );
     let leftovers: Vec<_> = std::fs::read_dir(fixture.root())
         .unwrap()
         .filter_map(Result::ok)
         .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.contains("herald-"))
+        .filter(|n| n.contains("herald-") && !n.ends_with(".herald-record"))
         .collect();
     assert!(
         leftovers.is_empty(),

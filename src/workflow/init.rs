@@ -146,7 +146,7 @@ pub fn starter_files(request: &InitRequest) -> Vec<(PathBuf, String)> {
     ));
     files.push((
         PathBuf::from(".gitignore"),
-        "/public/\n/public.*/\n".to_string(),
+        "/public/\n/public.*/\n/.public.herald-*\n".to_string(),
     ));
     files
 }

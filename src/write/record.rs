@@ -6,10 +6,13 @@
 //! and reading every file back: a file whose stamp did not change still holds the bytes of its
 //! digest, and a folder whose stamp did not change still holds the same names. Whatever
 //! differs (a file edited by hand, a file put into a folder) is listed and read as without a
-//! record. A stamp taken less than [`RACY_WINDOW`] before the record was written is not kept:
-//! the clock that dates files ticks coarsely, and a file changed again within the same tick
-//! would keep its stamp (git calls these entries "racily clean").
+//! record. A stamp is taken before what it vouches for is read (a file's bytes, a folder's
+//! names), and only of what was last changed [`RACY_WINDOW`] or more before: the clock that
+//! dates files ticks coarsely, and a file changed again within the same tick would keep its
+//! stamp (git calls these entries "racily clean"). Files herald has just written therefore
+//! get their stamps from the next build that reads them.
 
+use std::fmt::Write as _;
 use std::fs;
 use std::io::Write;
 use std::os::unix::fs::MetadataExt;
@@ -19,40 +22,55 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use ahash::AHashMap as HashMap;
 use rayon::prelude::*;
 
-use super::{Existing, scan};
+use super::{Existing, parent_of, scan};
 
 const HEADER: &str = "herald output record 1";
 
-/// Stamps younger than this when the record is written are left out of it.
-const RACY_WINDOW: Duration = Duration::from_secs(2);
+/// What was changed less than this before it is looked at gets no stamp. (Unit tests wait
+/// it out after dating their files back, which changes their status change times to now.)
+pub(super) const RACY_WINDOW: Duration = if cfg!(test) {
+    Duration::from_millis(300)
+} else {
+    Duration::from_secs(2)
+};
 
-/// What tells that a file or folder was not changed since it was recorded.
+/// What tells that a file or folder was not changed since it was recorded: its size, its
+/// modification time (which `touch` can set), its status change time (which nothing but the
+/// clock sets: a modification time put back still shows) and its inode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct Stamp {
     size: u64,
-    seconds: i64,
-    nanoseconds: i64,
+    modified: (i64, i64),
+    changed: (i64, i64),
     inode: u64,
 }
 
 impl Stamp {
-    pub(super) fn of(metadata: &fs::Metadata) -> Stamp {
+    fn of(metadata: &fs::Metadata) -> Stamp {
         Stamp {
             size: metadata.size(),
-            seconds: metadata.mtime(),
-            nanoseconds: metadata.mtime_nsec(),
+            modified: (metadata.mtime(), metadata.mtime_nsec()),
+            changed: (metadata.ctime(), metadata.ctime_nsec()),
             inode: metadata.ino(),
         }
     }
 
-    /// Whether the stamp is too recent to be trusted by the next build.
-    fn is_racy(&self, written_at: SystemTime) -> bool {
-        let modified = if self.seconds >= 0 {
-            UNIX_EPOCH + Duration::new(self.seconds as u64, self.nanoseconds as u32)
-        } else {
+    /// The stamp of what `metadata` describes, taken now, before what it vouches for is read;
+    /// `None` when it changed too recently to vouch for anything.
+    pub(super) fn observe(metadata: &fs::Metadata) -> Option<Stamp> {
+        let stamp = Stamp::of(metadata);
+        (!stamp.is_racy(SystemTime::now())).then_some(stamp)
+    }
+
+    fn is_racy(&self, observed_at: SystemTime) -> bool {
+        let time = |(seconds, nanoseconds): (i64, i64)| {
             UNIX_EPOCH
+                + Duration::new(
+                    seconds.max(0) as u64,
+                    nanoseconds.clamp(0, 999_999_999) as u32,
+                )
         };
-        modified + RACY_WINDOW > written_at
+        time(self.modified).max(time(self.changed)) + RACY_WINDOW > observed_at
     }
 }
 
@@ -71,6 +89,14 @@ pub(super) struct RecordedFile {
     pub digest: Option<Digest>,
 }
 
+/// What an existing output holds, as its record and a look at it tell.
+#[derive(Debug)]
+pub(super) struct CheckedOutput {
+    /// The output folder's stamp, taken before it was listed.
+    pub root: Option<Stamp>,
+    pub entries: Vec<(String, Existing)>,
+}
+
 /// The record of one output.
 #[derive(Debug, Default)]
 pub(super) struct OutputRecord {
@@ -79,6 +105,8 @@ pub(super) struct OutputRecord {
     root: Option<Stamp>,
     folders: Vec<(String, Option<Stamp>)>,
     files: Vec<(String, RecordedFile)>,
+    /// Of the record's text: a build that changed nothing need not write it again.
+    pub text_digest: Digest,
 }
 
 /// Where the record of `output` is kept: beside it, as its staging folders are.
@@ -118,6 +146,7 @@ impl OutputRecord {
         let mut record = OutputRecord {
             identity,
             root,
+            text_digest: digest(text.as_bytes()),
             ..OutputRecord::default()
         };
         for entry in parsed {
@@ -130,134 +159,183 @@ impl OutputRecord {
     }
 
     /// What `output` holds, told from the record where its stamps still hold and listed or
-    /// read where they do not. `None` when the record is not of this folder, or when the
-    /// output holds anything else than files and folders (then it is replaced whole).
-    pub(super) fn check(&self, output: &Path) -> Option<Vec<(String, Existing)>> {
+    /// read where they do not. `None` when the record is not of this folder or cannot be
+    /// checked (an entry that cannot be looked at): then the output is listed whole.
+    pub(super) fn check(&self, output: &Path) -> Option<CheckedOutput> {
         let root = fs::symlink_metadata(output).ok()?;
         if !root.is_dir() || (root.dev(), root.ino()) != self.identity {
             return None;
         }
-        let root_now = Stamp::of(&root);
-        let folders: Vec<(&str, Option<Stamp>, bool)> = self
+        let root_stamp = Stamp::observe(&root);
+        // Only a missing entry is gone; any other failure to look makes the record unusable.
+        let look = |path: &str| match fs::symlink_metadata(output.join(path)) {
+            Ok(metadata) => Some(Some(metadata)),
+            Err(err)
+                if matches!(
+                    err.kind(),
+                    std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+                ) =>
+            {
+                Some(None)
+            }
+            Err(_) => None,
+        };
+        let folders_found = self
             .folders
             .par_iter()
-            .filter_map(|(path, recorded)| {
-                let metadata = fs::symlink_metadata(output.join(path)).ok()?;
-                if !metadata.is_dir() {
-                    return None;
-                }
-                let now = Stamp::of(&metadata);
-                Some((path.as_str(), Some(now), *recorded != Some(now)))
-            })
-            .collect();
-        let files: Vec<(&str, Existing)> = self
+            .map(|(path, recorded)| Some((path.as_str(), *recorded, look(path)?)))
+            .collect::<Option<Vec<_>>>()?;
+        // A folder is one only when every folder it is in is one: through a link a path can
+        // lead out of the output, and the writer removes files by these paths.
+        let mut folders_found = folders_found;
+        folders_found.sort_unstable_by_key(|(path, _, _)| path.matches('/').count());
+        let mut folders: HashMap<&str, (Option<Stamp>, bool)> =
+            HashMap::with_capacity(folders_found.len());
+        for (path, recorded, metadata) in folders_found {
+            let Some(metadata) = metadata.filter(fs::Metadata::is_dir) else {
+                continue;
+            };
+            if parent_of(path).is_some_and(|parent| !folders.contains_key(parent)) {
+                continue;
+            }
+            let unchanged = recorded.is_some() && recorded == Some(Stamp::of(&metadata));
+            let stamp = if unchanged {
+                recorded
+            } else {
+                Stamp::observe(&metadata)
+            };
+            folders.insert(path, (stamp, !unchanged));
+        }
+        let in_a_folder =
+            |path: &str| parent_of(path).is_none_or(|parent| folders.contains_key(parent));
+        let files = self
             .files
             .par_iter()
-            .filter_map(|(path, recorded)| {
-                let metadata = fs::symlink_metadata(output.join(path)).ok()?;
-                if !metadata.is_file() {
-                    return None;
-                }
-                let now = Stamp::of(&metadata);
-                let existing = if recorded.stamp == Some(now) {
-                    Existing::file(Some(now), recorded.digest)
-                } else {
-                    Existing::file(None, None)
+            .filter(|(path, _)| in_a_folder(path))
+            .map(|(path, recorded)| {
+                let Some(metadata) = look(path)?.filter(fs::Metadata::is_file) else {
+                    return Some(None);
                 };
-                Some((path.as_str(), existing))
+                let existing =
+                    if recorded.stamp.is_some() && recorded.stamp == Some(Stamp::of(&metadata)) {
+                        Existing::file(recorded.stamp, recorded.digest)
+                    } else {
+                        Existing::file(None, None)
+                    };
+                Some(Some((path.as_str(), existing)))
             })
-            .collect();
+            .collect::<Option<Vec<_>>>()?;
+        let files: Vec<(&str, Existing)> = files.into_iter().flatten().collect();
         let mut known: HashMap<&str, bool> = HashMap::with_capacity(folders.len() + files.len());
-        known.extend(folders.iter().map(|(path, _, _)| (*path, true)));
+        known.extend(folders.keys().map(|path| (*path, true)));
         known.extend(files.iter().map(|(path, _)| (*path, false)));
         // Folders whose names may have changed are listed; what was not recorded in them is
         // scanned as a build without a record does.
+        let root_unchanged = self.root.is_some() && self.root == Some(Stamp::of(&root));
         let listed = std::iter::once("")
-            .filter(|_| self.root != Some(root_now))
+            .filter(|_| !root_unchanged)
             .chain(
                 folders
                     .iter()
-                    .filter(|(_, _, changed)| *changed)
-                    .map(|(path, _, _)| *path),
+                    .filter(|(_, (_, changed))| *changed)
+                    .map(|(path, _)| *path),
             )
             .collect::<Vec<&str>>();
         let found = listed
             .par_iter()
             .map(|dir| unrecorded_in(output, dir, &known))
             .collect::<Option<Vec<_>>>()?;
-        let mut existing: Vec<(String, Existing)> = folders
+        let mut entries: Vec<(String, Existing)> = folders
             .into_iter()
-            .map(|(path, stamp, _)| (path.to_string(), Existing::folder(stamp)))
+            .map(|(path, (stamp, _))| (path.to_string(), Existing::folder(stamp)))
             .chain(files.into_iter().map(|(path, e)| (path.to_string(), e)))
             .collect();
-        existing.extend(found.into_iter().flatten());
-        Some(existing)
+        entries.extend(found.into_iter().flatten());
+        Some(CheckedOutput {
+            root: if root_unchanged {
+                self.root
+            } else {
+                root_stamp
+            },
+            entries,
+        })
     }
 
-    /// Writes the record of `output` as it now is. A record that cannot be written is removed,
-    /// so that no record describes an output it is not of; the next build then lists the
+    /// Writes the record of `output` as it now is, unless it is the record read before
+    /// (`previous`, the digest of its text). A record that cannot be written is removed, so
+    /// that no record describes an output it is not of; the next build then lists the
     /// output. Paths with line breaks cannot be recorded: then there is no record.
     pub(super) fn write(
         output: &Path,
+        root: Option<Stamp>,
         folders: &[(&str, Option<Stamp>)],
         files: &[(String, RecordedFile)],
+        previous: Option<Digest>,
     ) {
         let path = record_path(output);
         let written = (|| -> std::io::Result<()> {
-            let root = fs::symlink_metadata(output)?;
+            let identity = fs::symlink_metadata(output)?;
             let unrecordable = |p: &str| p.contains(['\n', '\r']) || p.is_empty();
             if folders.iter().any(|(p, _)| unrecordable(p))
                 || files.iter().any(|(p, _)| unrecordable(p))
             {
                 return Err(std::io::Error::other("a path cannot be recorded"));
             }
-            let now = SystemTime::now();
-            let kept = |stamp: Option<Stamp>| stamp.filter(|s| !s.is_racy(now));
-            let mut text = format!(
-                "{HEADER}\nroot {} {} {}\n",
-                root.dev(),
-                root.ino(),
-                stamp_text(kept(Some(Stamp::of(&root))))
-            );
-            let folder_lines: Vec<String> = folders
-                .par_chunks(4096)
-                .map(|chunk| {
-                    let mut lines = String::with_capacity(chunk.len() * 64);
-                    for (path, stamp) in chunk {
-                        lines.push_str("d ");
-                        lines.push_str(&stamp_text(kept(*stamp)));
-                        lines.push(' ');
-                        lines.push_str(path);
-                        lines.push('\n');
-                    }
-                    lines
-                })
-                .collect();
-            let file_lines: Vec<String> = files
-                .par_chunks(4096)
-                .map(|chunk| {
-                    let mut lines = String::with_capacity(chunk.len() * 112);
-                    for (path, file) in chunk {
-                        let stamp = kept(file.stamp);
-                        lines.push_str("f ");
-                        lines.push_str(&stamp_text(stamp));
-                        match file.digest.filter(|_| stamp.is_some()) {
-                            Some(digest) => lines.push_str(&format!(" {digest:032x} ")),
-                            None => lines.push_str(" - "),
+            let mut head = format!("{HEADER}\nroot {} {} ", identity.dev(), identity.ino());
+            push_stamp(&mut head, root);
+            head.push('\n');
+            let folder_lines = folders.par_chunks(4096).map(|chunk| {
+                let mut lines = String::with_capacity(chunk.len() * 64);
+                for (path, stamp) in chunk {
+                    lines.push_str("d ");
+                    push_stamp(&mut lines, *stamp);
+                    lines.push(' ');
+                    lines.push_str(path);
+                    lines.push('\n');
+                }
+                lines
+            });
+            let file_lines = files.par_chunks(4096).map(|chunk| {
+                let mut lines = String::with_capacity(chunk.len() * 112);
+                for (path, file) in chunk {
+                    lines.push_str("f ");
+                    push_stamp(&mut lines, file.stamp);
+                    match file.digest.filter(|_| file.stamp.is_some()) {
+                        Some(digest) => {
+                            let _ = write!(lines, " {digest:032x} ");
                         }
-                        lines.push_str(path);
-                        lines.push('\n');
+                        None => lines.push_str(" - "),
                     }
-                    lines
-                })
+                    lines.push_str(path);
+                    lines.push('\n');
+                }
+                lines
+            });
+            let pieces: Vec<String> = std::iter::once(head)
+                .chain(folder_lines.chain(file_lines).collect::<Vec<_>>())
+                .chain(std::iter::once(format!(
+                    "end {}\n",
+                    folders.len() + files.len()
+                )))
                 .collect();
-            for lines in folder_lines.iter().chain(&file_lines) {
-                text.push_str(lines);
+            let mut text_digest = xxhash_rust::xxh3::Xxh3::new();
+            for piece in &pieces {
+                text_digest.update(piece.as_bytes());
             }
-            text.push_str(&format!("end {}\n", folders.len() + files.len()));
-            let temporary = path.with_extension(format!("tmp-{}", std::process::id()));
+            if previous == Some(text_digest.digest128()) {
+                return Ok(());
+            }
+            let (parent, name) = super::beside(output);
+            let temporary =
+                parent.join(format!(".{name}.herald-record.new-{}", std::process::id()));
             let result = fs::File::create(&temporary)
-                .and_then(|mut file| file.write_all(text.as_bytes()))
+                .and_then(|file| {
+                    let mut file = std::io::BufWriter::with_capacity(1 << 20, file);
+                    pieces
+                        .iter()
+                        .try_for_each(|piece| file.write_all(piece.as_bytes()))?;
+                    file.flush()
+                })
                 .and_then(|()| fs::rename(&temporary, &path));
             if result.is_err() {
                 let _ = fs::remove_file(&temporary);
@@ -295,13 +373,9 @@ fn unrecorded_in(
         if kind.is_file() {
             found.push((path, Existing::file(None, None)));
         } else if kind.is_dir() {
-            let inside = scan(&output.join(&path), &path).ok()??;
-            found.extend(
-                inside
-                    .into_iter()
-                    .map(|(p, is_dir)| (p, Existing::scanned(is_dir))),
-            );
-            found.push((path, Existing::folder(None)));
+            let stamp = Stamp::observe(&entry.metadata().ok()?);
+            found.extend(scan(&output.join(&path), &path).ok()??);
+            found.push((path, Existing::folder(stamp)));
         } else {
             return None;
         }
@@ -314,8 +388,8 @@ enum Entry {
     File(String, RecordedFile),
 }
 
-/// `d STAMP PATH` or `f STAMP DIGEST PATH`, where a stamp is `size seconds nanoseconds
-/// inode` or `-`, and a digest 32 hexadecimal digits or `-`. Paths come last: they may hold
+/// `d STAMP PATH` or `f STAMP DIGEST PATH`, where a stamp is `size modified (seconds and
+/// nanoseconds) changed (the same) inode` or `-`, and a digest 32 hexadecimal digits or `-`. Paths come last: they may hold
 /// spaces.
 fn parse_entry(line: &str) -> Option<Entry> {
     let (kind, rest) = line.split_once(' ')?;
@@ -343,7 +417,7 @@ fn parse_entry(line: &str) -> Option<Entry> {
     is_inside(path).then_some(entry)
 }
 
-/// A stamp at the start of `text` (its four numbers, or `-`), and what follows it.
+/// A stamp at the start of `text` (its six numbers, or `-`), and what follows it.
 fn take_stamp(text: &str) -> Option<(Option<Stamp>, &str)> {
     let mut rest = text;
     let mut field = || {
@@ -357,17 +431,23 @@ fn take_stamp(text: &str) -> Option<(Option<Stamp>, &str)> {
     }
     let stamp = Stamp {
         size: size.parse().ok()?,
-        seconds: field()?.parse().ok()?,
-        nanoseconds: field()?.parse().ok()?,
+        modified: (field()?.parse().ok()?, field()?.parse().ok()?),
+        changed: (field()?.parse().ok()?, field()?.parse().ok()?),
         inode: field()?.parse().ok()?,
     };
     Some((Some(stamp), rest))
 }
 
-fn stamp_text(stamp: Option<Stamp>) -> String {
+fn push_stamp(text: &mut String, stamp: Option<Stamp>) {
     match stamp {
-        Some(s) => format!("{} {} {} {}", s.size, s.seconds, s.nanoseconds, s.inode),
-        None => "-".to_string(),
+        Some(s) => {
+            let _ = write!(
+                text,
+                "{} {} {} {} {} {}",
+                s.size, s.modified.0, s.modified.1, s.changed.0, s.changed.1, s.inode
+            );
+        }
+        None => text.push('-'),
     }
 }
 
@@ -386,44 +466,45 @@ fn is_inside(path: &str) -> bool {
 mod tests {
     use super::*;
 
+    const OLD: Stamp = Stamp {
+        size: 4,
+        modified: (1_000_000_000, 5),
+        changed: (1_000_000_001, 6),
+        inode: 7,
+    };
+
     #[test]
     fn a_record_reads_back_as_written() {
         let dir = tempfile::tempdir().unwrap();
         let output = dir.path().join("public");
         fs::create_dir_all(output.join("en")).unwrap();
-        fs::write(output.join("en/index.html"), "home").unwrap();
-        let old = Stamp {
-            size: 4,
-            seconds: 1_000_000_000,
-            nanoseconds: 5,
-            inode: 7,
-        };
         let files = vec![
             (
                 "en/index.html".to_string(),
                 RecordedFile {
-                    stamp: Some(old),
+                    stamp: Some(OLD),
                     digest: Some(digest(b"home")),
                 },
             ),
             (
                 "style.css".to_string(),
                 RecordedFile {
-                    stamp: Some(old),
+                    stamp: Some(OLD),
                     digest: None,
                 },
             ),
             (
-                "a b.txt".to_string(),
+                " a b.txt".to_string(),
                 RecordedFile {
                     stamp: None,
                     digest: Some(digest(b"x")),
                 },
             ),
         ];
-        OutputRecord::write(&output, &[("en", Some(old))], &files);
+        OutputRecord::write(&output, Some(OLD), &[("en", Some(OLD))], &files, None);
         let record = OutputRecord::read(&output).unwrap();
-        assert_eq!(record.folders, vec![("en".to_string(), Some(old))]);
+        assert_eq!(record.root, Some(OLD));
+        assert_eq!(record.folders, vec![("en".to_string(), Some(OLD))]);
         let read: Vec<_> = record
             .files
             .iter()
@@ -432,36 +513,52 @@ mod tests {
         assert_eq!(
             read,
             vec![
-                ("en/index.html", Some(old), Some(digest(b"home"))),
-                ("style.css", Some(old), None),
+                ("en/index.html", Some(OLD), Some(digest(b"home"))),
+                ("style.css", Some(OLD), None),
                 // No digest is kept without the stamp that vouches for it.
-                ("a b.txt", None, None),
+                (" a b.txt", None, None),
             ]
         );
-        // The root was just written: its stamp is too recent to keep.
-        assert_eq!(record.root, None);
+        // Written again unchanged, it is left as it is.
+        let before = fs::metadata(record_path(&output)).unwrap();
+        let previous = Some(record.text_digest);
+        OutputRecord::write(&output, Some(OLD), &[("en", Some(OLD))], &files, previous);
+        assert_eq!(
+            fs::metadata(record_path(&output)).unwrap().ino(),
+            before.ino()
+        );
     }
 
     #[test]
-    fn a_recent_stamp_is_not_kept() {
+    fn what_changed_within_the_window_gets_no_stamp() {
         let now = SystemTime::now();
-        let at = |time: SystemTime| {
-            let since = time.duration_since(UNIX_EPOCH).unwrap();
+        let at = |modified: SystemTime, changed: SystemTime| {
+            let seconds = |t: SystemTime| {
+                let since = t.duration_since(UNIX_EPOCH).unwrap();
+                (since.as_secs() as i64, since.subsec_nanos() as i64)
+            };
             Stamp {
                 size: 1,
-                seconds: since.as_secs() as i64,
-                nanoseconds: since.subsec_nanos() as i64,
+                modified: seconds(modified),
+                changed: seconds(changed),
                 inode: 1,
             }
         };
-        assert!(at(now).is_racy(now));
-        assert!(at(now - Duration::from_millis(1500)).is_racy(now));
-        assert!(!at(now - Duration::from_secs(3)).is_racy(now));
+        let long_ago = now - Duration::from_secs(3600);
+        assert!(at(now, now).is_racy(now));
+        assert!(at(long_ago, now - RACY_WINDOW / 2).is_racy(now));
+        assert!(at(now - RACY_WINDOW / 2, long_ago).is_racy(now));
+        assert!(!at(long_ago, now - RACY_WINDOW * 2).is_racy(now));
+        // A file just written has no stamp.
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("new.html"), "new").unwrap();
+        let metadata = fs::metadata(dir.path().join("new.html")).unwrap();
+        assert_eq!(Stamp::observe(&metadata), None);
     }
 
     #[test]
     fn a_record_that_names_a_path_outside_the_output_is_refused() {
-        let line = |path: &str| format!("{HEADER}\nroot 1 2 -\nf 1 2 3 4 - {path}\nend 1\n");
+        let line = |path: &str| format!("{HEADER}\nroot 1 2 -\nf 1 2 3 4 5 6 - {path}\nend 1\n");
         assert!(OutputRecord::parse(&line("en/index.html")).is_some());
         for path in [
             "../etc/passwd",
@@ -472,14 +569,49 @@ mod tests {
         ] {
             assert!(OutputRecord::parse(&line(path)).is_none(), "{path:?}");
         }
-        assert!(OutputRecord::parse("herald output record 0\nroot 1 2 -\n").is_none());
-        assert!(
-            OutputRecord::parse(&format!("{HEADER}\nroot 1 2 -\nf 1 x 3 4 - a\nend 1\n")).is_none()
-        );
+        assert!(OutputRecord::parse("herald output record 0\nroot 1 2 -\nend 0\n").is_none());
+        let entry = |line: &str, end: &str| format!("{HEADER}\nroot 1 2 -\n{line}\n{end}");
+        assert!(OutputRecord::parse(&entry("f 1 x 3 4 5 6 - a", "end 1\n")).is_none());
+        assert!(OutputRecord::parse(&entry("f 1 2 3 4 - a", "end 1\n")).is_none());
         // Cut short.
-        assert!(OutputRecord::parse(&format!("{HEADER}\nroot 1 2 -\nf 1 2 3 4 - a\n")).is_none());
-        assert!(
-            OutputRecord::parse(&format!("{HEADER}\nroot 1 2 -\nf 1 2 3 4 - a\nend 2\n")).is_none()
+        assert!(OutputRecord::parse(&entry("f 1 2 3 4 5 6 - a", "")).is_none());
+        assert!(OutputRecord::parse(&entry("f 1 2 3 4 5 6 - a", "end 2\n")).is_none());
+    }
+
+    /// A record that names a file behind a link in the output (edited by hand, or of an
+    /// output where a folder became a link) never leads a build to a file outside it.
+    #[test]
+    fn a_record_cannot_lead_through_a_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let output = dir.path().join("public");
+        let outside = dir.path().join("outside");
+        fs::create_dir_all(&output).unwrap();
+        fs::create_dir_all(outside.join("sub")).unwrap();
+        fs::write(outside.join("precious"), "keep").unwrap();
+        std::os::unix::fs::symlink("../outside", output.join("link")).unwrap();
+        let stamp = |path: &Path| Some(Stamp::of(&fs::symlink_metadata(path).unwrap()));
+        let precious = stamp(&outside.join("precious"));
+        let text = |root: Option<Stamp>| {
+            let mut text = format!("{HEADER}\nroot ");
+            let identity = fs::symlink_metadata(&output).unwrap();
+            let _ = write!(text, "{} {} ", identity.dev(), identity.ino());
+            push_stamp(&mut text, root);
+            text.push_str("\nd ");
+            push_stamp(&mut text, stamp(&outside.join("sub")));
+            text.push_str(" link/sub\nf ");
+            push_stamp(&mut text, precious);
+            let _ = write!(text, " {:032x} link/precious\nend 2\n", digest(b"keep"));
+            text
+        };
+        let record = OutputRecord::parse(&text(stamp(&output))).unwrap();
+        let checked = record.check(&output).unwrap();
+        assert!(checked.entries.is_empty(), "{:?}", checked.entries);
+        fs::write(record_path(&output), text(stamp(&output))).unwrap();
+        crate::write::write_site(&crate::render::RenderedSite::default(), &output).unwrap();
+        assert_eq!(
+            fs::read_to_string(outside.join("precious")).unwrap(),
+            "keep"
         );
+        assert!(outside.join("sub").is_dir());
     }
 }

@@ -117,15 +117,33 @@ impl<'a> Source<'a> {
         }
     }
 
-    /// Writes a new file at `path`; returns its size.
+    /// Writes a new file at `path`; returns its size. The file is made new: a link put at
+    /// its name is replaced, never written through.
     fn write_to(self, path: &Path) -> std::io::Result<u64> {
+        let create = || {
+            fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(path)
+        };
+        let mut file = match create() {
+            Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {
+                fs::remove_file(path)?;
+                create()?
+            }
+            file => file?,
+        };
         match self {
             Source::Bytes(bytes) => {
-                let mut file = fs::File::create(path)?;
                 file.write_all(bytes)?;
                 Ok(bytes.len() as u64)
             }
-            Source::CopyOf(source) => fs::copy(source, path),
+            Source::CopyOf(source) => {
+                let mut from = fs::File::open(source)?;
+                let size = std::io::copy(&mut from, &mut file)?;
+                file.set_permissions(from.metadata()?.permissions())?;
+                Ok(size)
+            }
         }
     }
 
@@ -406,8 +424,10 @@ impl OutputWriter {
                 } else {
                     if let Some(dir) = parent_of(path)
                         && !existing.contains_key(dir)
+                        && !self.make_folders(dir, existing, created)?
                     {
-                        self.make_folders(dir, existing, created)?;
+                        in_the_way.store(true, Ordering::Relaxed);
+                        return Ok(());
                     }
                     let temporary = self.temporary_of(path, temporary_suffix);
                     let size = source.write_to(&temporary).map_err(|err| {
@@ -432,15 +452,17 @@ impl OutputWriter {
     }
 
     /// Makes `dir` and its missing parents, remembering each, so that an abort removes them.
+    /// `false` when something else than a folder is at one of their paths (a link the output
+    /// was not known to hold): the output is then replaced whole.
     fn make_folders(
         &self,
         dir: &str,
         existing: &HashMap<String, Existing>,
         created: &Mutex<HashSet<String>>,
-    ) -> Result<(), Diagnostic> {
+    ) -> Result<bool, Diagnostic> {
         let mut created = created.lock().expect("no writer panics holding the lock");
         if created.contains(dir) {
-            return Ok(());
+            return Ok(true);
         }
         let mut missing: Vec<&str> = std::iter::successors(Some(dir), |d| parent_of(d))
             .take_while(|d| !existing.contains_key(*d) && !created.contains(*d))
@@ -452,11 +474,15 @@ impl OutputWriter {
                 Ok(()) => {
                     created.insert(dir.to_string());
                 }
-                Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {}
+                Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {
+                    if !fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir()) {
+                        return Ok(false);
+                    }
+                }
                 Err(err) => return Err(io_error(&path, err)),
             }
         }
-        Ok(())
+        Ok(true)
     }
 
     /// Leaves the record of the output just committed, for the next build. Stamps are those
@@ -854,8 +880,9 @@ fn beside(output: &Path) -> (PathBuf, String) {
 }
 
 /// Removes the staging and retired folders beside the output (`.public.herald-new-<pid>`,
-/// `.public.herald-old-<pid>`) of builds that ended without cleaning up (killed, or stopped
-/// by a second Ctrl-C): those whose process no longer runs. Where `/proc` cannot tell,
+/// `.public.herald-old-<pid>`), and the record being written (`.public.herald-record-new-<pid>`),
+/// of builds that ended without cleaning up (killed, or stopped by a second Ctrl-C): those
+/// whose process no longer runs. Where `/proc` cannot tell,
 /// nothing is removed. (The temporary files of a stopped rebuild are inside the output, and
 /// the next rebuild removes them as files the site does not have.)
 fn remove_abandoned_folders(parent: &Path, name: &str) {
@@ -878,6 +905,7 @@ fn remove_abandoned_folders(parent: &Path, name: &str) {
         let pid = rest
             .strip_prefix(".herald-new-")
             .or_else(|| rest.strip_prefix(".herald-old-"))
+            .or_else(|| rest.strip_prefix(".herald-record-new-"))
             .and_then(|pid| pid.parse::<u32>().ok());
         if let Some(pid) = pid
             && pid != ours
@@ -1224,6 +1252,7 @@ mod tests {
         let abandoned = [
             ".public.herald-new-4000000000",
             ".public.herald-old-4000000001",
+            ".public.herald-record-new-4000000002",
         ];
         let kept = [
             ".public.herald-new-notapid",

@@ -327,7 +327,7 @@ impl OutputRecord {
             }
             let (parent, name) = super::beside(output);
             let temporary =
-                parent.join(format!(".{name}.herald-record.new-{}", std::process::id()));
+                parent.join(format!(".{name}.herald-record-new-{}", std::process::id()));
             let result = fs::File::create(&temporary)
                 .and_then(|file| {
                     let mut file = std::io::BufWriter::with_capacity(1 << 20, file);
@@ -613,5 +613,32 @@ mod tests {
             "keep"
         );
         assert!(outside.join("sub").is_dir());
+
+        // Nor does it lead the build to write through one: a record that vouches for the
+        // output folder, which now holds a link where a page's folder goes.
+        std::os::unix::fs::symlink("../outside", output.join("en")).unwrap();
+        std::thread::sleep(RACY_WINDOW + Duration::from_millis(50));
+        let mut text = format!("{HEADER}\nroot ");
+        let identity = fs::symlink_metadata(&output).unwrap();
+        let _ = write!(text, "{} {} ", identity.dev(), identity.ino());
+        push_stamp(&mut text, stamp(&output));
+        text.push_str("\nend 0\n");
+        fs::write(record_path(&output), text).unwrap();
+        let page = |path: &str| crate::render::OutputFile {
+            path: path.to_string(),
+            contents: crate::render::OutputContents::Bytes(std::sync::Arc::new(b"page".to_vec())),
+        };
+        let site = crate::render::RenderedSite {
+            files: vec![page("en/index.html"), page("en/news/index.html")],
+            ..Default::default()
+        };
+        crate::write::write_site(&site, &output).unwrap();
+        assert!(!outside.join("index.html").exists());
+        assert!(!outside.join("news").exists());
+        assert!(fs::symlink_metadata(output.join("en")).unwrap().is_dir());
+        assert_eq!(
+            fs::read_to_string(output.join("en/index.html")).unwrap(),
+            "page"
+        );
     }
 }

@@ -821,6 +821,16 @@ impl PageRenderer<'_> {
         }
         self.insert_page_values(page, &mut ctx);
         self.insert_common(&mut ctx, &frame);
+        // The references this page shows, read once in order before the template reads them
+        // a variable at a time (`values::read_through`).
+        if let Some(item) = ctx.get("item") {
+            values::read_through(item, true);
+        }
+        if let Some(items) = ctx.get("items").and_then(tera::Value::as_array) {
+            items
+                .iter()
+                .for_each(|item| values::read_through(item, false));
+        }
         let what = match page {
             Page::Item(id) => format!("{} from {}", frame.url, site.file(id).path.display()),
             _ => frame.url.clone(),

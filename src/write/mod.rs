@@ -226,6 +226,9 @@ pub struct OutputWriter {
     recorded: Mutex<Vec<(String, RecordedFile)>>,
     /// The digest of the record the existing output was checked by.
     previous_record: Option<Digest>,
+    /// Whether the output was found exactly as its record says, and every file taken so far
+    /// was vouched for by it: then a commit that changes nothing need not write the record.
+    as_recorded: AtomicBool,
 }
 
 /// What an existing output holds at one path.
@@ -304,6 +307,7 @@ impl OutputWriter {
         let previous_record = record
             .filter(|_| checked.is_some())
             .map(|record| record.text_digest);
+        let exact = checked.as_ref().is_some_and(|checked| checked.exact);
         let (root, existing): (_, HashMap<String, Existing>) = match checked {
             Some(checked) => (checked.root, checked.entries.into_iter().collect()),
             None => {
@@ -330,6 +334,7 @@ impl OutputWriter {
             },
         );
         writer.previous_record = previous_record;
+        writer.as_recorded = AtomicBool::new(exact);
         Ok(writer)
     }
 
@@ -357,6 +362,7 @@ impl OutputWriter {
             committed: false,
             recorded: Mutex::new(Vec::new()),
             previous_record: None,
+            as_recorded: AtomicBool::new(false),
         }
     }
 
@@ -420,8 +426,15 @@ impl OutputWriter {
                     }
                 });
                 if let Some(stamp) = unchanged {
+                    let found = existing.get(path);
+                    if stamp.is_none()
+                        || found.is_none_or(|f| (f.stamp, f.digest) != (stamp, digest))
+                    {
+                        self.as_recorded.store(false, Ordering::Relaxed);
+                    }
                     (source.size().map_err(|err| file_error(path, err))?, stamp)
                 } else {
+                    self.as_recorded.store(false, Ordering::Relaxed);
                     if let Some(dir) = parent_of(path)
                         && !existing.contains_key(dir)
                         && !self.make_folders(dir, existing, created)?
@@ -670,6 +683,11 @@ impl OutputWriter {
                     .filter_map(parent_of)
                     .chain(created.iter().map(String::as_str))
                     .collect();
+                if self.as_recorded.load(Ordering::Relaxed) && changed().next().is_none() {
+                    // The output is as its record says, and so is the record.
+                    timer.lap("write: replaced and removed");
+                    return Ok(summary);
+                }
                 let root = root.filter(|_| changed().all(|path| parent_of(path).is_some()));
                 let folders: Vec<(&str, Option<Stamp>)> = dirs
                     .iter()
@@ -1149,6 +1167,53 @@ mod tests {
         write_site(&second, &output).unwrap();
         write_site(&second, &fresh).unwrap();
         assert_eq!(tree(&output), tree(&fresh));
+    }
+
+    #[test]
+    fn the_record_is_written_again_exactly_when_the_output_changed() {
+        let (dir, output) = first_build();
+        let first = site(vec![
+            page("index.html", "home"),
+            page("en/news/a/index.html", "a"),
+            page("en/news/b/index.html", "b"),
+            page("en/old/index.html", "old"),
+        ]);
+        backdate(&output);
+        write_site(&first, &output).unwrap();
+        let record_inode = || {
+            fs::metadata(record::record_path(&output))
+                .unwrap()
+                .ino()
+        };
+        let recorded = |path: &str| {
+            OutputRecord::read(&output)
+                .unwrap()
+                .check(&output)
+                .unwrap()
+                .entries
+                .iter()
+                .any(|(p, _)| p == path)
+        };
+        let before = record_inode();
+        write_site(&first, &output).unwrap();
+        assert_eq!(record_inode(), before, "nothing changed");
+        let mut files = first.files.clone();
+        files.push(page("en/news/c/index.html", "c"));
+        let second = site(files);
+        write_site(&second, &output).unwrap();
+        assert_ne!(record_inode(), before, "a page was added");
+        assert!(recorded("en/news/c/index.html"));
+        backdate(&output);
+        write_site(&second, &output).unwrap();
+        let before = record_inode();
+        fs::write(output.join("index.html"), "HOME").unwrap();
+        write_site(&second, &output).unwrap();
+        assert_ne!(record_inode(), before, "a page was put right");
+        let fresh = dir.path().join("fresh");
+        write_site(&second, &fresh).unwrap();
+        assert_eq!(tree(&output), tree(&fresh));
+        write_site(&first, &output).unwrap();
+        assert!(!recorded("en/news/c/index.html"), "a page was removed");
     }
 
     #[test]

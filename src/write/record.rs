@@ -95,6 +95,9 @@ pub(super) struct CheckedOutput {
     /// The output folder's stamp, taken before it was listed.
     pub root: Option<Stamp>,
     pub entries: Vec<(String, Existing)>,
+    /// Every stamp held and nothing was found that the record lacks: a build that then
+    /// changes nothing leaves the same record.
+    pub exact: bool,
 }
 
 /// The record of one output.
@@ -226,6 +229,10 @@ impl OutputRecord {
             })
             .collect::<Option<Vec<_>>>()?;
         let files: Vec<(&str, Existing)> = files.into_iter().flatten().collect();
+        let exact = files.len() == self.files.len()
+            && files.iter().all(|(_, e)| e.stamp.is_some())
+            && folders.len() == self.folders.len()
+            && folders.values().all(|(_, changed)| !changed);
         let mut known: HashMap<&str, bool> = HashMap::with_capacity(folders.len() + files.len());
         known.extend(folders.keys().map(|path| (*path, true)));
         known.extend(files.iter().map(|(path, _)| (*path, false)));
@@ -252,6 +259,7 @@ impl OutputRecord {
             .collect();
         entries.extend(found.into_iter().flatten());
         Some(CheckedOutput {
+            exact: exact && root_unchanged,
             root: if root_unchanged {
                 self.root
             } else {

@@ -383,8 +383,8 @@ impl OutputWriter {
     }
 
     fn write_source(&self, path: &str, source: Source<'_>) -> Result<(), Diagnostic> {
-        let digest = source.digest();
-        let (size, stamp) = match &self.mode {
+        // A digest is worth its time only beside a stamp: for a file left as it is.
+        let (size, stamp, digest) = match &self.mode {
             Mode::Whole { staging, .. } => {
                 let target = staging.join(path);
                 let write = || {
@@ -394,7 +394,7 @@ impl OutputWriter {
                     source.write_to(&target)
                 };
                 // Just written, it has no stamp yet (see `record`).
-                (write().map_err(|err| file_error(path, err))?, None)
+                (write().map_err(|err| file_error(path, err))?, None, None)
             }
             Mode::InPlace {
                 existing,
@@ -417,22 +417,30 @@ impl OutputWriter {
                 let target = self.output.join(path);
                 // The record's digest tells whether the bytes changed, without reading them;
                 // without one, the file is read.
-                let unchanged = existing.get(path).and_then(|found| {
-                    match (found.stamp, found.digest, digest) {
-                        (Some(stamp), Some(before), Some(now)) => {
-                            (before == now).then_some(Some(stamp))
-                        }
-                        _ => source.found_in(&target),
-                    }
-                });
-                if let Some(stamp) = unchanged {
+                let unchanged =
+                    existing
+                        .get(path)
+                        .and_then(|found| match found.stamp.zip(found.digest) {
+                            Some((stamp, before)) if matches!(source, Source::Bytes(_)) => {
+                                let now = source.digest();
+                                (now == Some(before)).then_some((Some(stamp), now))
+                            }
+                            _ => source
+                                .found_in(&target)
+                                .map(|stamp| (stamp, stamp.and_then(|_| source.digest()))),
+                        });
+                if let Some((stamp, digest)) = unchanged {
                     let found = existing.get(path);
                     if stamp.is_none()
                         || found.is_none_or(|f| (f.stamp, f.digest) != (stamp, digest))
                     {
                         self.as_recorded.store(false, Ordering::Relaxed);
                     }
-                    (source.size().map_err(|err| file_error(path, err))?, stamp)
+                    (
+                        source.size().map_err(|err| file_error(path, err))?,
+                        stamp,
+                        digest,
+                    )
                 } else {
                     self.as_recorded.store(false, Ordering::Relaxed);
                     if let Some(dir) = parent_of(path)
@@ -451,7 +459,7 @@ impl OutputWriter {
                         .lock()
                         .expect("no writer panics holding the lock")
                         .push(path.to_string());
-                    (size, None)
+                    (size, None, None)
                 }
             }
         };
@@ -1180,11 +1188,7 @@ mod tests {
         ]);
         backdate(&output);
         write_site(&first, &output).unwrap();
-        let record_inode = || {
-            fs::metadata(record::record_path(&output))
-                .unwrap()
-                .ino()
-        };
+        let record_inode = || fs::metadata(record::record_path(&output)).unwrap().ino();
         let recorded = |path: &str| {
             OutputRecord::read(&output)
                 .unwrap()

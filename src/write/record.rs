@@ -336,7 +336,7 @@ impl OutputRecord {
             let (parent, name) = super::beside(output);
             let temporary =
                 parent.join(format!(".{name}.herald-record-new-{}", std::process::id()));
-            let result = fs::File::create(&temporary)
+            let result = super::create_new(&temporary, 0o666)
                 .and_then(|file| {
                     let mut file = std::io::BufWriter::with_capacity(1 << 20, file);
                     pieces

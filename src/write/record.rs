@@ -190,8 +190,11 @@ impl OutputRecord {
             .collect::<Option<Vec<_>>>()?;
         // A folder is one only when every folder it is in is one: through a link a path can
         // lead out of the output, and the writer removes files by these paths.
+        // In path order a folder comes before the folders in it (as a build writes them).
         let mut folders_found = folders_found;
-        folders_found.sort_unstable_by_key(|(path, _, _)| path.matches('/').count());
+        if !folders_found.is_sorted_by_key(|(path, _, _)| *path) {
+            folders_found.sort_unstable_by_key(|(path, _, _)| *path);
+        }
         let mut folders: HashMap<&str, (Option<Stamp>, bool)> =
             HashMap::with_capacity(folders_found.len());
         for (path, recorded, metadata) in folders_found {
@@ -233,9 +236,6 @@ impl OutputRecord {
             && files.iter().all(|(_, e)| e.stamp.is_some())
             && folders.len() == self.folders.len()
             && folders.values().all(|(_, changed)| !changed);
-        let mut known: HashMap<&str, bool> = HashMap::with_capacity(folders.len() + files.len());
-        known.extend(folders.keys().map(|path| (*path, true)));
-        known.extend(files.iter().map(|(path, _)| (*path, false)));
         // Folders whose names may have changed are listed; what was not recorded in them is
         // scanned as a build without a record does.
         let root_unchanged = self.root.is_some() && self.root == Some(Stamp::of(&root));
@@ -248,10 +248,18 @@ impl OutputRecord {
                     .map(|(path, _)| *path),
             )
             .collect::<Vec<&str>>();
-        let found = listed
-            .par_iter()
-            .map(|dir| unrecorded_in(output, dir, &known))
-            .collect::<Option<Vec<_>>>()?;
+        let found = if listed.is_empty() {
+            Vec::new()
+        } else {
+            let mut known: HashMap<&str, bool> =
+                HashMap::with_capacity(folders.len() + files.len());
+            known.extend(folders.keys().map(|path| (*path, true)));
+            known.extend(files.iter().map(|(path, _)| (*path, false)));
+            listed
+                .par_iter()
+                .map(|dir| unrecorded_in(output, dir, &known))
+                .collect::<Option<Vec<_>>>()?
+        };
         let mut entries: Vec<(String, Existing)> = folders
             .into_iter()
             .map(|(path, (stamp, _))| (path.to_string(), Existing::folder(stamp)))
@@ -584,6 +592,34 @@ mod tests {
         // Cut short.
         assert!(OutputRecord::parse(&entry("f 1 2 3 4 5 6 - a", "")).is_none());
         assert!(OutputRecord::parse(&entry("f 1 2 3 4 5 6 - a", "end 2\n")).is_none());
+    }
+
+    /// A record edited by hand may list a folder after the folders in it.
+    #[test]
+    fn folders_are_checked_parents_first_in_any_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let output = dir.path().join("public");
+        fs::create_dir_all(output.join("en/news")).unwrap();
+        fs::write(output.join("en/news/index.html"), "news").unwrap();
+        let stamp = |path: &str| Some(Stamp::of(&fs::symlink_metadata(output.join(path)).unwrap()));
+        let mut text = format!("{HEADER}\nroot ");
+        let identity = fs::symlink_metadata(&output).unwrap();
+        let _ = write!(text, "{} {} ", identity.dev(), identity.ino());
+        push_stamp(&mut text, stamp(""));
+        for (kind, path) in [("d", "en/news"), ("d", "en"), ("f", "en/news/index.html")] {
+            let _ = write!(text, "\n{kind} ");
+            push_stamp(&mut text, stamp(path));
+            if kind == "f" {
+                text.push_str(" -");
+            }
+            let _ = write!(text, " {path}");
+        }
+        text.push_str("\nend 3\n");
+        let checked = OutputRecord::parse(&text).unwrap().check(&output).unwrap();
+        let mut paths: Vec<&str> = checked.entries.iter().map(|(p, _)| p.as_str()).collect();
+        paths.sort();
+        assert_eq!(paths, ["en", "en/news", "en/news/index.html"]);
+        assert!(checked.exact);
     }
 
     /// A record that names a file behind a link in the output (edited by hand, or of an

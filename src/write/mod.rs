@@ -21,7 +21,6 @@
 use ahash::{AHashMap as HashMap, AHashSet as HashSet};
 use std::fs;
 use std::io::{Read, Write};
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
@@ -130,7 +129,11 @@ impl<'a> Source<'a> {
             Source::CopyOf(source) => {
                 let mut from = fs::File::open(source)?;
                 let permissions = from.metadata()?.permissions();
-                let mut file = create_new(path, permissions.mode())?;
+                #[cfg(unix)]
+                let mode = std::os::unix::fs::PermissionsExt::mode(&permissions);
+                #[cfg(not(unix))]
+                let mode = 0o666;
+                let mut file = create_new(path, mode)?;
                 let size = std::io::copy(&mut from, &mut file)?;
                 file.set_permissions(permissions)?;
                 Ok(size)
@@ -819,13 +822,14 @@ impl PageSink for OutputWriter {
 /// link, a file of a killed build, another file's hard link) is removed first, never written
 /// through.
 fn create_new(path: &Path, mode: u32) -> std::io::Result<fs::File> {
-    use std::os::unix::fs::OpenOptionsExt;
     let create = || {
-        fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(mode)
-            .open(path)
+        let mut options = fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, mode);
+        #[cfg(not(unix))]
+        let _ = mode;
+        options.open(path)
     };
     match create() {
         Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {

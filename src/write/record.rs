@@ -15,7 +15,6 @@
 use std::fmt::Write as _;
 use std::fs;
 use std::io::Write;
-use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -46,20 +45,30 @@ pub(super) struct Stamp {
 }
 
 impl Stamp {
-    fn of(metadata: &fs::Metadata) -> Stamp {
-        Stamp {
-            size: metadata.size(),
-            modified: (metadata.mtime(), metadata.mtime_nsec()),
-            changed: (metadata.ctime(), metadata.ctime_nsec()),
-            inode: metadata.ino(),
+    /// `None` on a system without inodes and status change times: there the record never
+    /// vouches for anything, and every build lists and reads the output as without one.
+    fn of(metadata: &fs::Metadata) -> Option<Stamp> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            Some(Stamp {
+                size: metadata.size(),
+                modified: (metadata.mtime(), metadata.mtime_nsec()),
+                changed: (metadata.ctime(), metadata.ctime_nsec()),
+                inode: metadata.ino(),
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = metadata;
+            None
         }
     }
 
     /// The stamp of what `metadata` describes, taken now, before what it vouches for is read;
     /// `None` when it changed too recently to vouch for anything.
     pub(super) fn observe(metadata: &fs::Metadata) -> Option<Stamp> {
-        let stamp = Stamp::of(metadata);
-        (!stamp.is_racy(SystemTime::now())).then_some(stamp)
+        Stamp::of(metadata).filter(|stamp| !stamp.is_racy(SystemTime::now()))
     }
 
     fn is_racy(&self, observed_at: SystemTime) -> bool {
@@ -71,6 +80,20 @@ impl Stamp {
                 )
         };
         time(self.modified).max(time(self.changed)) + RACY_WINDOW > observed_at
+    }
+}
+
+/// The device and inode of a folder: a record of another folder is not used.
+fn identity(metadata: &fs::Metadata) -> Option<(u64, u64)> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        Some((metadata.dev(), metadata.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = metadata;
+        None
     }
 }
 
@@ -166,7 +189,7 @@ impl OutputRecord {
     /// checked (an entry that cannot be looked at): then the output is listed whole.
     pub(super) fn check(&self, output: &Path) -> Option<CheckedOutput> {
         let root = fs::symlink_metadata(output).ok()?;
-        if !root.is_dir() || (root.dev(), root.ino()) != self.identity {
+        if !root.is_dir() || identity(&root) != Some(self.identity) {
             return None;
         }
         let root_stamp = Stamp::observe(&root);
@@ -204,7 +227,7 @@ impl OutputRecord {
             if parent_of(path).is_some_and(|parent| !folders.contains_key(parent)) {
                 continue;
             }
-            let unchanged = recorded.is_some() && recorded == Some(Stamp::of(&metadata));
+            let unchanged = recorded.is_some() && recorded == Stamp::of(&metadata);
             let stamp = if unchanged {
                 recorded
             } else {
@@ -222,12 +245,12 @@ impl OutputRecord {
                 let Some(metadata) = look(path)?.filter(fs::Metadata::is_file) else {
                     return Some(None);
                 };
-                let existing =
-                    if recorded.stamp.is_some() && recorded.stamp == Some(Stamp::of(&metadata)) {
-                        Existing::file(recorded.stamp, recorded.digest)
-                    } else {
-                        Existing::file(None, None)
-                    };
+                let existing = if recorded.stamp.is_some() && recorded.stamp == Stamp::of(&metadata)
+                {
+                    Existing::file(recorded.stamp, recorded.digest)
+                } else {
+                    Existing::file(None, None)
+                };
                 Some(Some((path.as_str(), existing)))
             })
             .collect::<Option<Vec<_>>>()?;
@@ -238,7 +261,7 @@ impl OutputRecord {
             && folders.values().all(|(_, changed)| !changed);
         // Folders whose names may have changed are listed; what was not recorded in them is
         // scanned as a build without a record does.
-        let root_unchanged = self.root.is_some() && self.root == Some(Stamp::of(&root));
+        let root_unchanged = self.root.is_some() && self.root == Stamp::of(&root);
         let listed = std::iter::once("")
             .filter(|_| !root_unchanged)
             .chain(
@@ -290,14 +313,15 @@ impl OutputRecord {
     ) {
         let path = record_path(output);
         let written = (|| -> std::io::Result<()> {
-            let identity = fs::symlink_metadata(output)?;
+            let (device, inode) = identity(&fs::symlink_metadata(output)?)
+                .ok_or_else(|| std::io::Error::other("no inodes to record"))?;
             let unrecordable = |p: &str| p.contains(['\n', '\r']) || p.is_empty();
             if folders.iter().any(|(p, _)| unrecordable(p))
                 || files.iter().any(|(p, _)| unrecordable(p))
             {
                 return Err(std::io::Error::other("a path cannot be recorded"));
             }
-            let mut head = format!("{HEADER}\nroot {} {} ", identity.dev(), identity.ino());
+            let mut head = format!("{HEADER}\nroot {device} {inode} ");
             push_stamp(&mut head, root);
             head.push('\n');
             let folder_lines = folders.par_chunks(4096).map(|chunk| {
@@ -480,6 +504,8 @@ fn is_inside(path: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use std::os::unix::fs::MetadataExt;
+
     use super::*;
 
     const OLD: Stamp = Stamp {
@@ -601,7 +627,7 @@ mod tests {
         let output = dir.path().join("public");
         fs::create_dir_all(output.join("en/news")).unwrap();
         fs::write(output.join("en/news/index.html"), "news").unwrap();
-        let stamp = |path: &str| Some(Stamp::of(&fs::symlink_metadata(output.join(path)).unwrap()));
+        let stamp = |path: &str| Stamp::of(&fs::symlink_metadata(output.join(path)).unwrap());
         let mut text = format!("{HEADER}\nroot ");
         let identity = fs::symlink_metadata(&output).unwrap();
         let _ = write!(text, "{} {} ", identity.dev(), identity.ino());
@@ -633,7 +659,7 @@ mod tests {
         fs::create_dir_all(outside.join("sub")).unwrap();
         fs::write(outside.join("precious"), "keep").unwrap();
         std::os::unix::fs::symlink("../outside", output.join("link")).unwrap();
-        let stamp = |path: &Path| Some(Stamp::of(&fs::symlink_metadata(path).unwrap()));
+        let stamp = |path: &Path| Stamp::of(&fs::symlink_metadata(path).unwrap());
         let precious = stamp(&outside.join("precious"));
         let text = |root: Option<Stamp>| {
             let mut text = format!("{HEADER}\nroot ");

@@ -307,7 +307,8 @@ impl OutputWriter {
             None => {
                 let root = fs::symlink_metadata(output).map_err(|e| io_error(output, e))?;
                 let root = Stamp::observe(&root);
-                let Some(scanned) = scan(output, "").map_err(|e| io_error(output, e))? else {
+                let scanned = scan(output, "", &|_, _| false);
+                let Some(scanned) = scanned.map_err(|e| io_error(output, e))? else {
                     return OutputWriter::whole(output);
                 };
                 (root, scanned.into_iter().collect())
@@ -868,11 +869,16 @@ fn remove_tree(dir: &Path) -> std::io::Result<()> {
     fs::remove_dir(dir)
 }
 
-/// What an existing output holds: relative `/`-separated paths, and what each is (each folder
-/// with its stamp, taken before it was listed). `None` when it holds anything else than files
-/// and folders (links, sockets, names that are not UTF-8): such an output is replaced as a
-/// whole rather than updated.
-fn scan(dir: &Path, prefix: &str) -> std::io::Result<Option<Vec<(String, Existing)>>> {
+/// What an existing output holds under `dir` (the folder at `prefix`): relative `/`-separated
+/// paths, and what each is (each folder with its stamp, taken before it was listed), but the
+/// entries `known(path, is_dir)` says are known already. `None` when it holds anything else
+/// than files and folders (links, sockets, names that are not UTF-8): such an output is
+/// replaced as a whole rather than updated.
+fn scan(
+    dir: &Path,
+    prefix: &str,
+    known: &(dyn Fn(&str, bool) -> bool + Sync),
+) -> std::io::Result<Option<Vec<(String, Existing)>>> {
     let entries = fs::read_dir(dir)?.collect::<std::io::Result<Vec<_>>>()?;
     let found = entries
         .par_iter()
@@ -887,11 +893,13 @@ fn scan(dir: &Path, prefix: &str) -> std::io::Result<Option<Vec<(String, Existin
                     format!("{prefix}/{name}")
                 };
                 let kind = entry.file_type()?;
-                if kind.is_file() {
+                if (kind.is_file() || kind.is_dir()) && known(&path, kind.is_dir()) {
+                    Ok(Some(Vec::new()))
+                } else if kind.is_file() {
                     Ok(Some(vec![(path, Existing::file(None, None))]))
                 } else if kind.is_dir() {
                     let stamp = Stamp::observe(&entry.metadata()?);
-                    let Some(mut inside) = scan(&entry.path(), &path)? else {
+                    let Some(mut inside) = scan(&entry.path(), &path, known)? else {
                         return Ok(None);
                     };
                     inside.push((path, Existing::folder(stamp)));

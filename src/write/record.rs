@@ -1,6 +1,6 @@
 //! The record a build leaves beside its output (`.public.herald-record` for `public`): the
-//! size, modification time and inode of each file and folder of the output, and the digest of
-//! each file's bytes.
+//! size, modification and status change times and inode of each file and folder of the
+//! output, and the digest of the bytes of each page those vouch for.
 //!
 //! The next build checks the record with one `lstat` per entry instead of listing every folder
 //! and reading every file back: a file whose stamp did not change still holds the bytes of its
@@ -389,38 +389,14 @@ impl OutputRecord {
 }
 
 /// The entries of `dir` (relative to `output`) the record does not have, with what is in
-/// the folders among them; `None` when one is neither a file nor a folder.
+/// the folders among them; `None` when one is neither a file nor a folder, or cannot be read.
 fn unrecorded_in(
     output: &Path,
     dir: &str,
     known: &HashMap<&str, bool>,
 ) -> Option<Vec<(String, Existing)>> {
-    let mut found = Vec::new();
-    for entry in fs::read_dir(output.join(dir)).ok()? {
-        let entry = entry.ok()?;
-        let name = entry.file_name().into_string().ok()?;
-        let path = if dir.is_empty() {
-            name
-        } else {
-            format!("{dir}/{name}")
-        };
-        let kind = entry.file_type().ok()?;
-        match known.get(path.as_str()) {
-            Some(true) if kind.is_dir() => continue,
-            Some(false) if kind.is_file() => continue,
-            _ => {}
-        }
-        if kind.is_file() {
-            found.push((path, Existing::file(None, None)));
-        } else if kind.is_dir() {
-            let stamp = Stamp::observe(&entry.metadata().ok()?);
-            found.extend(scan(&output.join(&path), &path).ok()??);
-            found.push((path, Existing::folder(stamp)));
-        } else {
-            return None;
-        }
-    }
-    Some(found)
+    let known = |path: &str, is_dir: bool| known.get(path) == Some(&is_dir);
+    scan(&output.join(dir), dir, &known).ok()?
 }
 
 enum Entry {
@@ -429,8 +405,8 @@ enum Entry {
 }
 
 /// `d STAMP PATH` or `f STAMP DIGEST PATH`, where a stamp is `size modified (seconds and
-/// nanoseconds) changed (the same) inode` or `-`, and a digest 32 hexadecimal digits or `-`. Paths come last: they may hold
-/// spaces.
+/// nanoseconds) changed (the same) inode` or `-`, and a digest 32 hexadecimal digits or `-`.
+/// Paths come last: they may hold spaces.
 fn parse_entry(line: &str) -> Option<Entry> {
     let (kind, rest) = line.split_once(' ')?;
     let (stamp, rest) = take_stamp(rest)?;

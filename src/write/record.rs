@@ -321,9 +321,7 @@ impl OutputRecord {
             {
                 return Err(std::io::Error::other("a path cannot be recorded"));
             }
-            let mut head = format!("{HEADER}\nroot {device} {inode} ");
-            push_stamp(&mut head, root);
-            head.push('\n');
+            let head = head_of((device, inode), root);
             let folder_lines = folders.par_chunks(4096).map(|chunk| {
                 let mut lines = String::with_capacity(chunk.len() * 64);
                 for (path, stamp) in chunk {
@@ -454,6 +452,14 @@ fn take_stamp(text: &str) -> Option<(Option<Stamp>, &str)> {
     Some((Some(stamp), rest))
 }
 
+/// The record's first two lines: what it is, and the output folder's identity and stamp.
+fn head_of((device, inode): (u64, u64), root: Option<Stamp>) -> String {
+    let mut head = format!("{HEADER}\nroot {device} {inode} ");
+    push_stamp(&mut head, root);
+    head.push('\n');
+    head
+}
+
 fn push_stamp(text: &mut String, stamp: Option<Stamp>) {
     match stamp {
         Some(s) => {
@@ -483,6 +489,10 @@ mod tests {
     use std::os::unix::fs::MetadataExt;
 
     use super::*;
+
+    fn folder_identity(folder: &Path) -> (u64, u64) {
+        identity(&fs::symlink_metadata(folder).unwrap()).unwrap()
+    }
 
     const OLD: Stamp = Stamp {
         size: 4,
@@ -604,19 +614,16 @@ mod tests {
         fs::create_dir_all(output.join("en/news")).unwrap();
         fs::write(output.join("en/news/index.html"), "news").unwrap();
         let stamp = |path: &str| Stamp::of(&fs::symlink_metadata(output.join(path)).unwrap());
-        let mut text = format!("{HEADER}\nroot ");
-        let identity = fs::symlink_metadata(&output).unwrap();
-        let _ = write!(text, "{} {} ", identity.dev(), identity.ino());
-        push_stamp(&mut text, stamp(""));
+        let mut text = head_of(folder_identity(&output), stamp(""));
         for (kind, path) in [("d", "en/news"), ("d", "en"), ("f", "en/news/index.html")] {
-            let _ = write!(text, "\n{kind} ");
+            let _ = write!(text, "{kind} ");
             push_stamp(&mut text, stamp(path));
             if kind == "f" {
                 text.push_str(" -");
             }
-            let _ = write!(text, " {path}");
+            let _ = writeln!(text, " {path}");
         }
-        text.push_str("\nend 3\n");
+        text.push_str("end 3\n");
         let checked = OutputRecord::parse(&text).unwrap().check(&output).unwrap();
         let mut paths: Vec<&str> = checked.entries.iter().map(|(p, _)| p.as_str()).collect();
         paths.sort();
@@ -638,11 +645,8 @@ mod tests {
         let stamp = |path: &Path| Stamp::of(&fs::symlink_metadata(path).unwrap());
         let precious = stamp(&outside.join("precious"));
         let text = |root: Option<Stamp>| {
-            let mut text = format!("{HEADER}\nroot ");
-            let identity = fs::symlink_metadata(&output).unwrap();
-            let _ = write!(text, "{} {} ", identity.dev(), identity.ino());
-            push_stamp(&mut text, root);
-            text.push_str("\nd ");
+            let mut text = head_of(folder_identity(&output), root);
+            text.push_str("d ");
             push_stamp(&mut text, stamp(&outside.join("sub")));
             text.push_str(" link/sub\nf ");
             push_stamp(&mut text, precious);
@@ -664,11 +668,8 @@ mod tests {
         // output folder, which now holds a link where a page's folder goes.
         std::os::unix::fs::symlink("../outside", output.join("en")).unwrap();
         std::thread::sleep(RACY_WINDOW + Duration::from_millis(50));
-        let mut text = format!("{HEADER}\nroot ");
-        let identity = fs::symlink_metadata(&output).unwrap();
-        let _ = write!(text, "{} {} ", identity.dev(), identity.ino());
-        push_stamp(&mut text, stamp(&output));
-        text.push_str("\nend 0\n");
+        let mut text = head_of(folder_identity(&output), stamp(&output));
+        text.push_str("end 0\n");
         fs::write(record_path(&output), text).unwrap();
         let page = |path: &str| crate::render::OutputFile {
             path: path.to_string(),

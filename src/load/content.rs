@@ -151,8 +151,10 @@ pub fn load_content(
     }
     let mut markdown = Vec::new();
     let mut others = Vec::new();
+    // Sorted after the walk, not by it: walkdir's sort takes each name apart from its path
+    // at every comparison (30 ms of the serial walk at 10 000 × 3). Paths compare component
+    // by component, which gives the walk's sorted order.
     for entry in WalkDir::new(&content_dir)
-        .sort_by_file_name()
         .into_iter()
         .filter_entry(|e| e.depth() == 0 || !is_editor_leftover(e.file_name()))
     {
@@ -186,6 +188,9 @@ pub fn load_content(
             others.push(path);
         }
     }
+
+    markdown.sort_unstable_by(|(a, _), (b, _)| a.cmp(b));
+    others.sort_unstable();
 
     // Files unchanged since the last load of this cache are handed on as they are.
     let results: Vec<Result<Arc<ContentFile>, Vec<Diagnostic>>> = markdown

@@ -365,17 +365,22 @@ fn format_offset(seconds: i32) -> String {
 
 /// RFC 5545 TEXT escaping: backslash, semicolon, comma and line breaks.
 pub fn escape_text(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            ';' => out.push_str("\\;"),
-            ',' => out.push_str("\\,"),
-            '\n' => out.push_str("\\n"),
-            '\r' => {}
-            c => out.push(c),
-        }
+    // Copied a run at a time between the characters that change: a meeting's description is
+    // its whole text, and a character at a time cost 1% of a build.
+    let mut out = String::with_capacity(text.len() + text.len() / 16);
+    let mut start = 0;
+    for (at, c) in text.match_indices(['\\', ';', ',', '\n', '\r']) {
+        out.push_str(&text[start..at]);
+        out.push_str(match c {
+            "\\" => "\\\\",
+            ";" => "\\;",
+            "," => "\\,",
+            "\n" => "\\n",
+            _ => "",
+        });
+        start = at + c.len();
     }
+    out.push_str(&text[start..]);
     out
 }
 
@@ -386,17 +391,20 @@ struct Lines {
 }
 
 impl Lines {
-    fn line(&mut self, line: &str) {
-        let mut width = 0;
-        for c in line.chars() {
-            let len = c.len_utf8();
-            if width + len > 75 {
-                self.text.push_str("\r\n ");
-                width = 1;
+    fn line(&mut self, mut line: &str) {
+        // At most 75 octets a line, the first; each further one starts with a space.
+        let mut room = 75;
+        while line.len() > room {
+            let mut end = room;
+            while !line.is_char_boundary(end) {
+                end -= 1;
             }
-            self.text.push(c);
-            width += len;
+            self.text.push_str(&line[..end]);
+            self.text.push_str("\r\n ");
+            line = &line[end..];
+            room = 74;
         }
+        self.text.push_str(line);
         self.text.push_str("\r\n");
     }
 }

@@ -70,10 +70,7 @@ fn search_entry<'a>(
         t: &site.file(id).front_matter.title,
         u: &item.url,
         s: &markdown[id].summary_text,
-        d: item
-            .date
-            .map(|d| d.day.format("%Y-%m-%d").to_string())
-            .unwrap_or_default(),
+        d: item.date.map(|d| d.day.to_string()).unwrap_or_default(),
         k: item.section.folder(),
     }
 }

@@ -45,7 +45,7 @@ pub fn render_sitemap(site: &ResolvedSite) -> Vec<OutputFile> {
             .filter_map(|(l, m)| m.map(|m| (l, site.items[m].url.clone())))
             .collect();
         let lastmod = (item.section == Section::News)
-            .then(|| item.date.map(|d| d.day.format("%Y-%m-%d").to_string()))
+            .then(|| item.date.map(|d| d.day.to_string()))
             .flatten();
         entries.push(SitemapEntry {
             url: item.url.clone(),

@@ -48,12 +48,13 @@ impl ItemDate {
         }
     }
 
-    /// ISO 8601: `2020-07-09`, or `2020-07-09T10:00:00+02:00` with a time of day.
+    /// ISO 8601: `2020-07-09`, or `2020-07-09T10:00:00+02:00` with a time of day. (A day's
+    /// `Display` is `%Y-%m-%d`, written without reading a pattern each time.)
     pub fn iso(&self) -> String {
         if self.has_time {
             self.instant.to_rfc3339()
         } else {
-            self.day.format("%Y-%m-%d").to_string()
+            self.day.to_string()
         }
     }
 
@@ -92,5 +93,14 @@ mod tests {
         let date = ItemDate::resolve(DateSpec::parse("2020-07-09").unwrap(), None).unwrap();
         assert_eq!(date.iso(), "2020-07-09");
         assert!(!date.has_time);
+    }
+
+    /// What `iso` (and the sitemap and the search index) rely on.
+    #[test]
+    fn a_days_display_is_its_iso_form_in_every_year() {
+        for (year, month, day) in [(2020, 7, 9), (5, 1, 1), (12345, 12, 31), (-44, 3, 15)] {
+            let day = chrono::NaiveDate::from_ymd_opt(year, month, day).unwrap();
+            assert_eq!(day.to_string(), day.format("%Y-%m-%d").to_string());
+        }
     }
 }

@@ -484,7 +484,8 @@ fn link_value(title: &str, url: &str) -> Value {
 
 // The small maps every page gets, written by serde straight into the map Tera keeps: a
 // `MapBuilder` fills a map that Tera then copies entry by entry (a third slower for these).
-// Fields of strings and booleans only, which cannot fail to serialize.
+// Fields of strings, numbers and booleans only, which cannot fail to serialize (Tera's
+// serializer fails on nothing but map keys that are not strings, numbers or booleans).
 
 #[derive(serde::Serialize)]
 struct LinkValue<'a> {

@@ -95,9 +95,11 @@ mod tests {
         assert!(!date.has_time);
     }
 
-    /// What `iso` (and the sitemap and the search index) rely on.
+    /// What `iso` (and the sitemap and the search index) rely on, in years of four digits
+    /// and of more, and before year 1 (chrono writes both with 4 digits from 0 to 9999 and
+    /// with a sign otherwise).
     #[test]
-    fn a_days_display_is_its_iso_form_in_every_year() {
+    fn a_days_display_is_its_iso_form() {
         for (year, month, day) in [(2020, 7, 9), (5, 1, 1), (12345, 12, 31), (-44, 3, 15)] {
             let day = chrono::NaiveDate::from_ymd_opt(year, month, day).unwrap();
             assert_eq!(day.to_string(), day.format("%Y-%m-%d").to_string());

@@ -291,7 +291,8 @@ pub fn read_again(
 
 /// `entries` in the order of a walk that visits each folder's entries by name: their paths
 /// compared component by component, as `Path`'s order does, with each path taken apart once
-/// (comparing `Path`s takes both apart again at every comparison).
+/// (comparing `Path`s takes both apart again, past their common start, at every comparison:
+/// at 1 000 × 3 that cost as much as walkdir's sort).
 fn in_walk_order<T>(entries: Vec<T>, dir: &Path, path: impl Fn(&T) -> &PathBuf) -> Vec<T> {
     let mut keys: Vec<(Vec<std::path::Component<'_>>, usize)> = entries
         .iter()

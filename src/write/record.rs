@@ -68,7 +68,12 @@ impl Stamp {
     /// The stamp of what `metadata` describes, taken now, before what it vouches for is read;
     /// `None` when it changed too recently to vouch for anything.
     pub(super) fn observe(metadata: &fs::Metadata) -> Option<Stamp> {
-        Stamp::of(metadata).filter(|stamp| !stamp.is_racy(SystemTime::now()))
+        Stamp::of(metadata).and_then(Stamp::unless_racy)
+    }
+
+    /// The stamp, unless what it describes changed too recently for it to vouch for anything.
+    fn unless_racy(self) -> Option<Stamp> {
+        (!self.is_racy(SystemTime::now())).then_some(self)
     }
 
     fn is_racy(&self, observed_at: SystemTime) -> bool {
@@ -188,24 +193,12 @@ impl OutputRecord {
     /// read where they do not. `None` when the record is not of this folder or cannot be
     /// checked (an entry that cannot be looked at): then the output is listed whole.
     pub(super) fn check(&self, output: &Path) -> Option<CheckedOutput> {
-        let root = fs::symlink_metadata(output).ok()?;
+        let (dir, root) = OutputFolder::open(output)?;
         if !root.is_dir() || identity(&root) != Some(self.identity) {
             return None;
         }
         let root_stamp = Stamp::observe(&root);
-        // Only a missing entry is gone; any other failure to look makes the record unusable.
-        let look = |path: &str| match fs::symlink_metadata(output.join(path)) {
-            Ok(metadata) => Some(Some(metadata)),
-            Err(err)
-                if matches!(
-                    err.kind(),
-                    std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
-                ) =>
-            {
-                Some(None)
-            }
-            Err(_) => None,
-        };
+        let look = |path: &str| dir.look(path);
         let folders_found = self
             .folders
             .par_iter()
@@ -220,18 +213,18 @@ impl OutputRecord {
         }
         let mut folders: HashMap<&str, (Option<Stamp>, bool)> =
             HashMap::with_capacity(folders_found.len());
-        for (path, recorded, metadata) in folders_found {
-            let Some(metadata) = metadata.filter(fs::Metadata::is_dir) else {
+        for (path, recorded, found) in folders_found {
+            let Some(found) = found.filter(|found| found.is_dir) else {
                 continue;
             };
             if parent_of(path).is_some_and(|parent| !folders.contains_key(parent)) {
                 continue;
             }
-            let unchanged = recorded.is_some() && recorded == Stamp::of(&metadata);
+            let unchanged = recorded.is_some() && recorded == found.stamp;
             let stamp = if unchanged {
                 recorded
             } else {
-                Stamp::observe(&metadata)
+                found.stamp.and_then(Stamp::unless_racy)
             };
             folders.insert(path, (stamp, !unchanged));
         }
@@ -242,11 +235,10 @@ impl OutputRecord {
             .par_iter()
             .filter(|(path, _)| in_a_folder(path))
             .map(|(path, recorded)| {
-                let Some(metadata) = look(path)?.filter(fs::Metadata::is_file) else {
+                let Some(found) = look(path)?.filter(|found| found.is_file) else {
                     return Some(None);
                 };
-                let existing = if recorded.stamp.is_some() && recorded.stamp == Stamp::of(&metadata)
-                {
+                let existing = if recorded.stamp.is_some() && recorded.stamp == found.stamp {
                     Existing::file(recorded.stamp, recorded.digest)
                 } else {
                     Existing::file(None, None)
@@ -388,6 +380,101 @@ impl OutputRecord {
 
 /// The entries of `dir` (relative to `output`) the record does not have, with what is in
 /// the folders among them; `None` when one is neither a file nor a folder, or cannot be read.
+/// An entry of the output, as the record's check finds it: never through a link at its own
+/// name.
+struct Found {
+    is_dir: bool,
+    is_file: bool,
+    /// As [`Stamp::of`] gives it (racy or not).
+    stamp: Option<Stamp>,
+}
+
+/// The output folder, whose entries the record's check looks at by their paths in it. On Unix
+/// through an open handle of the folder (`fstatat`), so that a path is walked from the folder,
+/// not from the root of the file system: a quarter less time for the 93 000 entries of the
+/// benchmark's 10 000 × 3 output, which sits six folders deep.
+struct OutputFolder {
+    #[cfg(unix)]
+    handle: fs::File,
+    #[cfg(not(unix))]
+    path: PathBuf,
+}
+
+impl OutputFolder {
+    /// The folder, if it is one and not a link, with what it is (taken through the handle: the
+    /// folder looked at is the one whose identity is checked).
+    fn open(output: &Path) -> Option<(OutputFolder, fs::Metadata)> {
+        #[cfg(unix)]
+        {
+            use rustix::fs::{Mode, OFlags};
+            let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+            let handle = fs::File::from(rustix::fs::open(output, flags, Mode::empty()).ok()?);
+            let metadata = handle.metadata().ok()?;
+            Some((OutputFolder { handle }, metadata))
+        }
+        #[cfg(not(unix))]
+        {
+            let metadata = fs::symlink_metadata(output).ok()?;
+            Some((
+                OutputFolder {
+                    path: output.to_path_buf(),
+                },
+                metadata,
+            ))
+        }
+    }
+
+    /// What is at `path` in the folder, not following a link there: `Some(None)` when nothing
+    /// is (only a missing entry is gone), `None` when it cannot be looked at (then the record
+    /// cannot be used).
+    fn look(&self, path: &str) -> Option<Option<Found>> {
+        #[cfg(unix)]
+        {
+            use rustix::fs::{AtFlags, FileType};
+            use rustix::io::Errno;
+            match rustix::fs::statat(&self.handle, path, AtFlags::SYMLINK_NOFOLLOW) {
+                Ok(stat) => {
+                    let kind = FileType::from_raw_mode(stat.st_mode);
+                    // The same fields `MetadataExt` gives `Stamp::of`, whatever their widths.
+                    #[allow(clippy::unnecessary_cast)]
+                    let stamp = Stamp {
+                        size: stat.st_size as u64,
+                        modified: (stat.st_mtime as i64, stat.st_mtime_nsec as i64),
+                        changed: (stat.st_ctime as i64, stat.st_ctime_nsec as i64),
+                        inode: stat.st_ino as u64,
+                    };
+                    Some(Some(Found {
+                        is_dir: kind == FileType::Directory,
+                        is_file: kind == FileType::RegularFile,
+                        stamp: Some(stamp),
+                    }))
+                }
+                Err(Errno::NOENT | Errno::NOTDIR) => Some(None),
+                Err(_) => None,
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            match fs::symlink_metadata(self.path.join(path)) {
+                Ok(metadata) => Some(Some(Found {
+                    is_dir: metadata.is_dir(),
+                    is_file: metadata.is_file(),
+                    stamp: Stamp::of(&metadata),
+                })),
+                Err(err)
+                    if matches!(
+                        err.kind(),
+                        std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+                    ) =>
+                {
+                    Some(None)
+                }
+                Err(_) => None,
+            }
+        }
+    }
+}
+
 fn unrecorded_in(
     output: &Path,
     dir: &str,
@@ -644,13 +731,17 @@ mod tests {
         std::os::unix::fs::symlink("../outside", output.join("link")).unwrap();
         let stamp = |path: &Path| Stamp::of(&fs::symlink_metadata(path).unwrap());
         let precious = stamp(&outside.join("precious"));
+        // The link itself is recorded as a folder, with the stamp of the folder it leads to:
+        // only a look that does not follow it tells that it is no folder of the output.
         let text = |root: Option<Stamp>| {
             let mut text = head_of(folder_identity(&output), root);
             text.push_str("d ");
+            push_stamp(&mut text, stamp(&outside));
+            text.push_str(" link\nd ");
             push_stamp(&mut text, stamp(&outside.join("sub")));
             text.push_str(" link/sub\nf ");
             push_stamp(&mut text, precious);
-            let _ = write!(text, " {:032x} link/precious\nend 2\n", digest(b"keep"));
+            let _ = write!(text, " {:032x} link/precious\nend 3\n", digest(b"keep"));
             text
         };
         let record = OutputRecord::parse(&text(stamp(&output))).unwrap();

@@ -4,6 +4,9 @@
 //! The patterns are a small table of our own: the locale data of chrono gives month names but
 //! not the prepositions and elisions (`de`, `d'`) that make a Catalan or Spanish date correct.
 
+use std::cell::RefCell;
+
+use ahash::AHashMap;
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, Timelike};
 
 /// Formats an ISO 8601 date (`2020-07-09`) or date-time (`2020-07-09T10:00:00+02:00`) for
@@ -27,6 +30,39 @@ pub fn format_date(iso: &str, locale: &str, with_time: bool) -> Option<String> {
         text.push_str(&format!(", {hour:02}:{minute:02}"));
     }
     Some(text)
+}
+
+/// [`format_date`] as a template value. A plain day's text is made once per thread and
+/// locale, then handed out again: a large site shows the same few thousand days 200 000 times
+/// (on every card, list entry and item page), and each is always written the same way.
+pub fn format_date_value(iso: &str, locale: &str, with_time: bool) -> Option<tera::Value> {
+    thread_local! {
+        static DAYS: RefCell<Vec<(String, AHashMap<NaiveDate, tera::Value>)>> =
+            const { RefCell::new(Vec::new()) };
+    }
+    // A bound, for a `serve` that runs for months: far above the days of any site.
+    const MOST_DAYS: usize = 100_000;
+    let Some(day) = plain_date(iso) else {
+        return format_date(iso, locale, with_time).map(tera::Value::from);
+    };
+    DAYS.with_borrow_mut(|by_locale| {
+        let at = match by_locale.iter().position(|(l, _)| l == locale) {
+            Some(at) => at,
+            None => {
+                by_locale.push((locale.to_string(), AHashMap::new()));
+                by_locale.len() - 1
+            }
+        };
+        let days = &mut by_locale[at].1;
+        if days.len() >= MOST_DAYS {
+            days.clear();
+        }
+        Some(
+            days.entry(day)
+                .or_insert_with(|| tera::Value::from(format_day(day, locale)))
+                .clone(),
+        )
+    })
 }
 
 /// `YYYY-MM-DD`, exactly.
@@ -261,6 +297,37 @@ mod tests {
         );
         assert_eq!(format_date(iso, "en-GB", false).unwrap(), "9 July 2020");
         assert_eq!(format_date("yesterday", "en", false), None);
+    }
+
+    /// The remembered texts are the ones `format_date` writes, per locale, also the second
+    /// time; date-times and what is not a date are not remembered.
+    #[test]
+    fn remembered_days_are_the_formatted_days() {
+        for _ in 0..2 {
+            for (iso, locale) in [
+                ("2020-07-09", "en-GB"),
+                ("2020-07-09", "ca-ES"),
+                ("2020-07-09", "en-US"),
+                ("2020-07-09T10:00:00+02:00", "en-GB"),
+                ("2020-13-01", "en-GB"),
+            ] {
+                for with_time in [false, true] {
+                    assert_eq!(
+                        format_date_value(iso, locale, with_time)
+                            .as_ref()
+                            .and_then(tera::Value::as_str),
+                        format_date(iso, locale, with_time).as_deref(),
+                        "{iso} {locale} {with_time}"
+                    );
+                }
+            }
+        }
+        assert_eq!(
+            format_date_value("2020-07-09", "ca-ES", false)
+                .unwrap()
+                .as_str(),
+            Some("9 de juliol de 2020")
+        );
     }
 
     #[test]

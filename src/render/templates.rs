@@ -116,8 +116,8 @@ struct Lookups {
     string_values: HashMap<String, HashMap<String, Value>>,
     default_lang: String,
     base_path: String,
-    /// Locale per language code, for dates.
-    locales: HashMap<String, String>,
+    /// Locale per language code, for dates (looked up at every date a page shows).
+    locales: ahash::AHashMap<String, String>,
     /// Per item key (`partners/aeiti`): its reference in each language, by language code.
     /// Filled by [`Templates::set_items`] for each build, as the templates outlive a build.
     items: RwLock<HashMap<String, HashMap<String, Value>>>,
@@ -451,14 +451,13 @@ fn register_functions(tera: &mut Tera, lookups: Arc<Lookups>) {
             let with_time = kwargs.get::<bool>("time")?.unwrap_or(false);
             let format = |lang: &str| {
                 let locale = l.locales.get(lang).map_or(lang, String::as_str);
-                super::dates::format_date(iso, locale, with_time)
+                super::dates::format_date_value(iso, locale, with_time)
             };
             let formatted = match kwargs.get::<TextArg>("lang")? {
                 Some(lang) => format(&lang),
                 None => with_current_lang(state, &l, format),
             };
             formatted
-                .map(Value::from)
                 .ok_or_else(|| tera::Error::message(format!("format_date: `{iso}` is not a date")))
         },
     );
@@ -478,7 +477,7 @@ mod tests {
             string_values: HashMap::new(),
             default_lang: "en".into(),
             base_path: String::new(),
-            locales: HashMap::new(),
+            locales: Default::default(),
             items: RwLock::new(HashMap::new()),
         });
         register_functions(&mut tera, lookups);

@@ -77,7 +77,7 @@ fn unique_paths<'a>(
     paths: impl Iterator<Item = &'a str> + Clone,
 ) -> Result<PathSets<'a>, Diagnostic> {
     // Room for every path at once: a large site's 48 000 would regrow the set fifteen times.
-    let mut seen = HashSet::with_capacity(paths.clone().count());
+    let mut seen = HashSet::with_capacity(paths.size_hint().0);
     for path in paths.clone() {
         if !seen.insert(path) {
             return Err(Diagnostic::error(
@@ -657,8 +657,10 @@ impl OutputWriter {
                     ));
                 }
                 self.committed = true;
-                // The 90 000 entries of a large output, looked up side by side.
-                let stale_files: Vec<&str> = std::ops::Deref::deref(existing)
+                // The 90 000 entries of a large output, looked up side by side (rayon walks
+                // the standard map an `AHashMap` wraps).
+                let entries: &std::collections::HashMap<_, _, _> = existing;
+                let stale_files: Vec<&str> = entries
                     .par_iter()
                     .filter(|(path, e)| !e.is_dir && !wanted.contains(path.as_str()))
                     .map(|(path, _)| path.as_str())
@@ -666,7 +668,7 @@ impl OutputWriter {
                 stale_files.par_iter().for_each(|path| {
                     let _ = fs::remove_file(self.output.join(path));
                 });
-                let stale_dirs: Vec<&str> = std::ops::Deref::deref(existing)
+                let stale_dirs: Vec<&str> = entries
                     .par_iter()
                     .filter(|(path, e)| e.is_dir && !dirs.contains(path.as_str()))
                     .map(|(path, _)| path.as_str())
@@ -971,10 +973,10 @@ fn remove_abandoned_folders(parent: &Path, name: &str) {
 }
 
 /// Every folder the files are in, their parents included.
-fn folders_of<'a>(paths: impl Iterator<Item = &'a str> + Clone) -> HashSet<&'a str> {
+fn folders_of<'a>(paths: impl Iterator<Item = &'a str>) -> HashSet<&'a str> {
     // A page is a folder of its own (`news/kick-off/index.html`): about as many folders as
     // paths.
-    let mut dirs = HashSet::with_capacity(paths.clone().count());
+    let mut dirs = HashSet::with_capacity(paths.size_hint().0);
     for mut path in paths {
         while let Some(dir) = parent_of(path) {
             if !dirs.insert(dir) {

@@ -198,11 +198,10 @@ impl OutputRecord {
             return None;
         }
         let root_stamp = Stamp::observe(&root);
-        let look = |path: &str| dir.look(path);
         let folders_found = self
             .folders
             .par_iter()
-            .map(|(path, recorded)| Some((path.as_str(), *recorded, look(path)?)))
+            .map(|(path, recorded)| Some((path.as_str(), *recorded, dir.look(path)?)))
             .collect::<Option<Vec<_>>>()?;
         // A folder is one only when every folder it is in is one: through a link a path can
         // lead out of the output, and the writer removes files by these paths.
@@ -235,7 +234,7 @@ impl OutputRecord {
             .par_iter()
             .filter(|(path, _)| in_a_folder(path))
             .map(|(path, recorded)| {
-                let Some(found) = look(path)?.filter(|found| found.is_file) else {
+                let Some(found) = dir.look(path)?.filter(|found| found.is_file) else {
                     return Some(None);
                 };
                 let existing = if recorded.stamp.is_some() && recorded.stamp == found.stamp {

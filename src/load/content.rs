@@ -368,6 +368,8 @@ fn parse_content_file(
             .with_hint("add a line `title: …` between the `---` lines")
             .with_source(source.clone()),
         ]);
+    } else if let Some(front_matter) = super::plain_front_matter::read(doc.front_matter) {
+        front_matter
     } else {
         serde_yaml::from_str(doc.front_matter).map_err(|err| {
             vec![yaml_diagnostic(

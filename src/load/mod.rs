@@ -5,6 +5,7 @@
 
 mod content;
 pub mod front_matter;
+mod plain_front_matter;
 mod theme;
 
 use std::ffi::OsStr;

@@ -102,6 +102,38 @@ fn partners_without_a_country_are_listed_last() {
 }
 
 #[test]
+fn countries_are_named_in_the_page_language_and_ordered_by_that_name() {
+    let f = Fixture::small();
+    // The EU writes UK for the United Kingdom: in Spanish "Reino Unido", before Sweden
+    // ("Suecia") by name, where the code would put it after.
+    for (file, text) in [
+        ("lboro.en.md", "title: Loughborough University\ncountry: UK"),
+        (
+            "lboro.es.md",
+            "title: Universidad de Loughborough\ncountry: uk",
+        ),
+        ("ri.es.md", "title: RISE\ncountry: SE"),
+        ("far.es.md", "title: Far Away Inc\ncountry: XQ"),
+    ] {
+        f.write(
+            &format!("content/partners/{file}"),
+            &format!("---\n{text}\n---\nA partner.\n"),
+        );
+    }
+    let output = f.build();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let list = f.read("public/es/partners/index.html");
+    let at = |text: &str| list.find(text).unwrap_or_else(|| panic!("{text}: {list}"));
+    assert!(at(">Reino Unido<") < at(">Suecia<") && at(">Suecia<") < at(">XQ<"));
+    let page = f.read("public/es/partners/lboro/index.html");
+    assert!(page.contains("<dd>Reino Unido</dd>"), "{page}");
+    assert!(
+        f.read("public/es/partners/far/index.html")
+            .contains("<dd>XQ</dd>")
+    );
+}
+
+#[test]
 fn pages_link_their_translations_with_hreflang() {
     let f = built_small();
     let en = f.read("public/en/news/kick-off/index.html");

@@ -1231,9 +1231,7 @@ impl PageRenderer<'_> {
                 if code.is_empty() {
                     return (None, String::new(), ids);
                 }
-                let name = self
-                    .ui_string(lang, &format!("country_{}", code.to_lowercase()))
-                    .unwrap_or_else(|| code.clone());
+                let name = country_name(self.site, lang, &code);
                 (Some(name), code, ids)
             })
             .collect();
@@ -1548,6 +1546,23 @@ impl PageRenderer<'_> {
 }
 
 /// A UI string of the theme (with the site's overrides) in `lang`, else the default language.
+/// The name of the country `code` (ISO 3166, any case) in `lang`: the UI string
+/// `country_<code>`, the EU's own `EL` and `UK` read as `GR` and `GB`; the code as written when
+/// there is none. Made once per item, so that a page naming partners looks nothing up.
+pub(crate) fn country_name(site: &ResolvedSite, lang: LangId, code: &str) -> String {
+    let lower = code.trim().to_ascii_lowercase();
+    let iso = match lower.as_str() {
+        "el" => "gr",
+        "uk" => "gb",
+        other => other,
+    };
+    let is_code = iso.len() == 2 && iso.bytes().all(|b| b.is_ascii_lowercase());
+    is_code
+        .then(|| ui_string(site, lang, &format!("country_{iso}")))
+        .flatten()
+        .unwrap_or_else(|| code.to_string())
+}
+
 pub(crate) fn ui_string(site: &ResolvedSite, lang: LangId, key: &str) -> Option<String> {
     let strings = &site.loaded.theme.strings;
     strings

@@ -606,6 +606,10 @@ fn item_ref(
         translation_status: translation_state,
         short_name: fm.short_name.as_deref(),
         country: fm.country.as_deref(),
+        country_name: fm
+            .country
+            .as_deref()
+            .map(|code| super::country_name(site, item.lang, code)),
         website: fm.website.as_deref(),
         logo: fm
             .logo
@@ -686,6 +690,7 @@ struct ItemRefValue<'a> {
     translation_status: &'a str,
     short_name: Option<&'a str>,
     country: Option<&'a str>,
+    country_name: Option<String>,
     website: Option<&'a str>,
     logo: Option<String>,
     role: Option<&'a str>,

@@ -259,6 +259,27 @@ fn template_error_while_rendering_a_page() {
 }
 
 #[test]
+fn template_error_in_a_partial() {
+    // The default theme renders its footer with `partial(…)`, which Tera reports at the call:
+    // the message still points into the partial's own file.
+    let err = fails_cleanly(|f| {
+        f.write(
+            "templates/partials/footer.html",
+            "<footer>\n{{ no_such_variable.field }}\n</footer>\n",
+        );
+    });
+    assert_mentions(
+        &err,
+        &[
+            "templates/partials/footer.html:2",
+            "in a partial called at",
+            "base.html:",
+            "while rendering /en/",
+        ],
+    );
+}
+
+#[test]
 fn file_that_is_not_utf8() {
     let err = fails_cleanly(|f| {
         f.write_bytes(

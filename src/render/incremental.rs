@@ -211,6 +211,8 @@ fn rerender(
     timer.lap("texts: values");
     let timer = crate::timings::Timer::start();
     // 4. The pages that show any of them.
+    // Partials rendered with the old values are not wanted again.
+    parts.templates.forget_partials();
     // An item's text is shown on its own page; everywhere else through its values.
     let page_list = &parts.pages;
     let own_pages = text_changed.iter().flat_map(|&id| {

@@ -11,6 +11,7 @@ pub mod dates;
 mod feeds;
 mod incremental;
 pub mod markdown;
+mod partials;
 mod search;
 pub mod shortcodes;
 mod sitemap;

@@ -9,9 +9,11 @@ use crate::diagnostics::{Diagnostic, Location};
 use crate::load::{TemplateSource, Theme, UiStrings};
 use crate::resolve::ResolvedSite;
 
+use super::partials::{self, Partials};
+
 /// Per template, a fingerprint of its text and of the texts of every template it uses, so
 /// that editing one template renders again only the pages that use it. A template uses those
-/// it extends or includes, directly or not, and every template that defines a component (a
+/// it extends, includes or renders with `partial`, directly or not, and every template that defines a component (a
 /// component is called by name from anywhere); one that names a template by anything but a
 /// string uses them all.
 fn template_fingerprints(templates: &[TemplateSource]) -> HashMap<String, u64> {
@@ -74,7 +76,8 @@ fn template_fingerprints(templates: &[TemplateSource]) -> HashMap<String, u64> {
 /// What a template's tags say of other templates.
 #[derive(Debug, PartialEq)]
 struct TemplateReferences<'a> {
-    /// The templates it extends or includes; `None` when one is not named by a string.
+    /// The templates it extends, includes or renders with `partial`; `None` when one is not
+    /// named by a string.
     used: Option<Vec<&'a str>>,
     /// Whether it defines a component (`{% component name() %}`).
     defines_components: bool,
@@ -104,6 +107,13 @@ fn template_references(text: &str) -> TemplateReferences<'_> {
             _ => {}
         }
     }
+    let used = match (used, partials::partials_named(text)) {
+        (Some(mut used), Some(partials)) => {
+            used.extend(partials);
+            Some(used)
+        }
+        _ => None,
+    };
     TemplateReferences {
         used,
         defines_components,
@@ -127,6 +137,7 @@ pub struct Templates {
     pub tera: Tera,
     sources: HashMap<String, TemplateSource>,
     lookups: Arc<Lookups>,
+    partials: Arc<Partials>,
     /// Whether a template calls `get_item`, which can show any item on any page.
     uses_get_item: bool,
     /// Per template: a fingerprint of its text and of every template it uses.
@@ -149,6 +160,8 @@ impl Templates {
         });
         let mut tera = Tera::new();
         register_functions(&mut tera, lookups.clone());
+        let partials = Arc::new(Partials::default());
+        partials::register(&mut tera, Arc::downgrade(&partials));
         let uses_get_item = theme.templates.iter().any(|t| t.text.contains("get_item"));
         let sources: HashMap<String, TemplateSource> = theme
             .templates
@@ -163,10 +176,12 @@ impl Templates {
         )
         .map_err(|err| template_diagnostic(&err, &sources, None))?;
         let fingerprints = template_fingerprints(&theme.templates);
+        partials.set_templates(tera.clone());
         Ok(Templates {
             tera,
             sources,
             lookups,
+            partials,
             uses_get_item,
             fingerprints,
         })
@@ -178,8 +193,9 @@ impl Templates {
         self.fingerprints.get(template).copied().unwrap_or_default()
     }
 
-    /// Hands `get_item` the items of this build.
+    /// Hands `get_item` the items of this build, and forgets the partials of the last one.
     pub fn set_items(&self, site: &ResolvedSite, refs: &[Value]) {
+        self.partials.forget();
         let mut items: HashMap<String, HashMap<String, Value>> = HashMap::new();
         if self.uses_get_item {
             for (key, &group) in &site.group_by_key {
@@ -199,6 +215,11 @@ impl Templates {
         if let Ok(mut slot) = self.lookups.items.write() {
             *slot = items;
         }
+    }
+
+    /// Forgets the partials rendered so far, before pages are rendered with other values.
+    pub fn forget_partials(&self) {
+        self.partials.forget();
     }
 
     /// Whether a page's output may depend on items it does not list (then no page of a
@@ -250,9 +271,25 @@ impl Templates {
                 "add `templates/{template}` to the site or the theme"
             )));
         }
-        self.tera
-            .render_to(template, context, out)
-            .map_err(|err| template_diagnostic(&err, &self.sources, Some(page)))
+        // A partial left from a failure elsewhere on this thread is not this page's.
+        partials::take_error();
+        self.tera.render_to(template, context, out).map_err(|err| {
+            let outer = template_diagnostic(&err, &self.sources, Some(page));
+            match partials::take_error() {
+                // Point into the partial, and say where it was called.
+                Some(inner) => {
+                    let called_at =
+                        format!("{}:{}", outer.location.file.display(), outer.location.line);
+                    let mut diagnostic = template_diagnostic(&inner, &self.sources, Some(page));
+                    diagnostic.message = format!(
+                        "{} (in a partial called at {called_at})",
+                        diagnostic.message
+                    );
+                    diagnostic
+                }
+                None => outer,
+            }
+        })
     }
 }
 
@@ -514,6 +551,14 @@ mod tests {
             }
         );
         assert_eq!(template_references("{% include name %}").used, None);
+        assert_eq!(
+            template_references(
+                r#"{% include "a.html" %}{{ partial(name="partials/footer.html", x=1) }}"#
+            )
+            .used,
+            Some(vec!["a.html", "partials/footer.html"])
+        );
+        assert_eq!(template_references("{{ partial(name=which) }}").used, None);
         assert_eq!(
             template_references("{% set included = 1 %}").used,
             Some(vec![])

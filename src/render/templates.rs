@@ -13,9 +13,9 @@ use super::partials::{self, Partials};
 
 /// Per template, a fingerprint of its text and of the texts of every template it uses, so
 /// that editing one template renders again only the pages that use it. A template uses those
-/// it extends, includes or renders with `partial`, directly or not, and every template that defines a component (a
-/// component is called by name from anywhere); one that names a template by anything but a
-/// string uses them all.
+/// it extends, includes or renders with `partial`, directly or not, and every template that
+/// defines a component (a component is called by name from anywhere); one that names a
+/// template by anything but a string uses them all.
 fn template_fingerprints(templates: &[TemplateSource]) -> HashMap<String, u64> {
     use std::hash::{Hash, Hasher};
     let names: Vec<&str> = templates.iter().map(|t| t.name.as_str()).collect();

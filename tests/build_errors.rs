@@ -274,7 +274,8 @@ fn template_error_in_a_partial() {
             "templates/partials/footer.html:2",
             "in a partial called at",
             "base.html:",
-            "while rendering /en/",
+            "while rendering /",
+            "sees only the arguments of the call",
         ],
     );
 }

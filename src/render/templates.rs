@@ -285,7 +285,11 @@ impl Templates {
                         "{} (in a partial called at {called_at})",
                         diagnostic.message
                     );
-                    diagnostic
+                    diagnostic.with_hint(
+                        "a template rendered with `partial(…)` sees only the arguments of the \
+                         call and `lang`, `language`, `ui`, `site`: pass what else it needs as \
+                         an argument, or include it instead",
+                    )
                 }
                 None => outer,
             }

@@ -291,6 +291,25 @@ fn incremental_rebuilds_equal_full_builds() {
         },
     );
     assert_eq!(path, Path::Whole);
+    // A reference holds its country's name, a UI string that the site can change without
+    // touching the partner's file.
+    step(
+        &f,
+        &mut served,
+        "a country's name in the site's UI strings",
+        |f| {
+            f.write("i18n/en.yaml", "country_es: Kingdom of Spain\n");
+            vec!["i18n/en.yaml"]
+        },
+    );
+    assert!(
+        served
+            .files
+            .iter()
+            .any(|(path, bytes)| path.starts_with("en/meetings/")
+                && String::from_utf8_lossy(bytes).contains("Kingdom of Spain")),
+        "a meeting page names its partner's country by the site's own string"
+    );
     let (path, ..) = step(&f, &mut served, "a second item on one day", |f| {
         f.write(
             "content/news/same-day.en.md",

@@ -298,6 +298,22 @@ pub fn render_site_into(
     diagnostics.extend(unknown_item_templates(site, &templates));
     diagnostics.extend(accessibility_clashes(site));
     templates.set_items(site, &values.refs);
+    templates.start_partials(
+        site.languages
+            .iter()
+            .enumerate()
+            .map(|(lang, language)| {
+                (
+                    language.code.clone(),
+                    [
+                        values.languages[lang].clone(),
+                        values.ui[lang].clone(),
+                        values.site[lang].clone(),
+                    ],
+                )
+            })
+            .collect(),
+    );
     // `get_item` can show any item on any page: then no page can be trusted to be unchanged.
     let no_pages = HashMap::new();
     let common = common_fingerprints(site);
@@ -736,7 +752,7 @@ fn theme_fingerprint(site: &ResolvedSite) -> u64 {
 
 /// What every page depends on besides its template: the UI strings, the configuration, the
 /// base URL.
-fn settings_fingerprint(site: &ResolvedSite) -> u64 {
+pub(super) fn settings_fingerprint(site: &ResolvedSite) -> u64 {
     let mut h = cache::hasher();
     for (lang, strings) in &site.loaded.theme.strings {
         lang.hash(&mut h);
@@ -1546,7 +1562,6 @@ impl PageRenderer<'_> {
     }
 }
 
-/// A UI string of the theme (with the site's overrides) in `lang`, else the default language.
 /// The name of the country `code` (ISO 3166, any case) in `lang`: the UI string
 /// `country_<code>`, the EU's own `EL` and `UK` read as `GR` and `GB`; the code as written when
 /// there is none. Made once per item, so that a page naming partners looks nothing up.
@@ -1564,6 +1579,7 @@ pub(crate) fn country_name(site: &ResolvedSite, lang: LangId, code: &str) -> Str
         .unwrap_or_else(|| code.to_string())
 }
 
+/// A UI string of the theme (with the site's overrides) in `lang`, else the default language.
 pub(crate) fn ui_string(site: &ResolvedSite, lang: LangId, key: &str) -> Option<String> {
     let strings = &site.loaded.theme.strings;
     strings

@@ -7,33 +7,43 @@
 //! callgrind, the footer saves 1.8% of a build, a card on tag pages (rendered once instead of
 //! 2.5 times) nothing, a partner's entry in the lists of news items loses.
 //!
-//! Why the result may be kept: what a partial sees is its arguments and the language's four
-//! variables (`lang`, `language`, `ui`, `site`, the same for every page of the language in
-//! one build), and the functions it calls depend on nothing else. Arguments are told apart by
-//! value, except maps and lists, by identity: the one map of an item serves all its pages,
-//! and comparing two 43-entry maps would cost what rendering saves. A remembered call keeps
-//! its arguments alive, so no other map can later be made at the same address.
+//! Why the result may be kept: what a partial sees is its arguments, `lang` as the call sees
+//! it, and that language's `language`, `ui` and `site` (made once per build), and the
+//! functions it calls depend on nothing else. Arguments are told apart by value, except maps
+//! and lists, by identity: the one map of an item serves all its pages, and comparing two
+//! 43-entry maps would cost what rendering saves. A remembered call keeps its arguments alive,
+//! so no other map can later be made at the same address.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock, Weak};
 
 use tera::{Context, Kwargs, State, Tera, Value};
 
-/// The variables of the page's language that a partial sees besides its arguments.
-const LANGUAGE_VARIABLES: [&str; 4] = ["lang", "language", "ui", "site"];
+/// The variables of a language that a partial sees besides its arguments and `lang`.
+pub(super) const LANGUAGE_VARIABLES: [&str; 3] = ["language", "ui", "site"];
 
 /// What `partial` renders with and what it has rendered in this build.
 #[derive(Default)]
 pub(super) struct Partials {
     /// The templates, set once they are all compiled (the function is registered before).
     tera: OnceLock<Tera>,
-    rendered: Mutex<HashMap<PartialKey, Remembered, ahash::RandomState>>,
+    build: Mutex<ThisBuild>,
+}
+
+#[derive(Default)]
+struct ThisBuild {
+    /// Per language code, the values of its [`LANGUAGE_VARIABLES`].
+    languages: HashMap<String, [Value; 3]>,
+    rendered: HashMap<PartialKey, Remembered, ahash::RandomState>,
 }
 
 #[derive(PartialEq, Eq, Hash)]
 struct PartialKey {
     name: String,
     lang: Argument,
+    /// For a `lang` that is none of the site's languages (a template set it), the
+    /// [`LANGUAGE_VARIABLES`] as the call sees them.
+    language: Option<[Option<Argument>; 3]>,
     /// Sorted by name.
     arguments: Vec<(String, Argument)>,
 }
@@ -67,7 +77,7 @@ impl Argument {
 struct Remembered {
     html: Value,
     /// Keeps the maps and lists of the key alive (see the module's comment).
-    _arguments: Vec<Value>,
+    _values: Vec<Value>,
 }
 
 impl Partials {
@@ -77,10 +87,19 @@ impl Partials {
         let _ = self.tera.set(tera);
     }
 
-    /// Forgets every partial rendered: the next build's values are other values.
+    /// Starts a build: forgets every partial rendered (the next build's values are other
+    /// values) and takes the values of each language's [`LANGUAGE_VARIABLES`].
+    pub(super) fn start_build(&self, languages: HashMap<String, [Value; 3]>) {
+        if let Ok(mut build) = self.build.lock() {
+            build.rendered.clear();
+            build.languages = languages;
+        }
+    }
+
+    /// Forgets every partial rendered, before pages are rendered with other values.
     pub(super) fn forget(&self) {
-        if let Ok(mut rendered) = self.rendered.lock() {
-            rendered.clear();
+        if let Ok(mut build) = self.build.lock() {
+            build.rendered.clear();
         }
     }
 
@@ -93,30 +112,52 @@ impl Partials {
             .collect();
         given.sort_unstable_by_key(|(key, _)| *key);
         let lang = state.get::<Value>("lang")?.unwrap_or_else(Value::none);
-        let key = PartialKey {
+        let mut key = PartialKey {
             name: name.to_string(),
             lang: Argument::of(&lang),
+            language: None,
             arguments: given
                 .iter()
                 .map(|(key, value)| (key.to_string(), Argument::of(value)))
                 .collect(),
         };
-        if let Some(hit) = self
-            .rendered
-            .lock()
-            .ok()
-            .and_then(|r| r.get(&key).map(|remembered| remembered.html.clone()))
-        {
-            return Ok(hit);
-        }
+        let language: [Option<Value>; 3] = {
+            let Ok(build) = self.build.lock() else {
+                return Err(tera::Error::message("partial: a thread failed"));
+            };
+            let known = lang.as_str().and_then(|code| build.languages.get(code));
+            if let Some(values) = known {
+                if let Some(hit) = build.rendered.get(&key) {
+                    return Ok(hit.html.clone());
+                }
+                values.clone().map(Some)
+            } else {
+                drop(build);
+                let mut seen: [Option<Value>; 3] = Default::default();
+                for (slot, variable) in seen.iter_mut().zip(LANGUAGE_VARIABLES) {
+                    *slot = state.get::<Value>(variable)?;
+                }
+                key.language = Some(std::array::from_fn(|i| seen[i].as_ref().map(Argument::of)));
+                if let Some(hit) = self
+                    .build
+                    .lock()
+                    .ok()
+                    .and_then(|build| build.rendered.get(&key).map(|hit| hit.html.clone()))
+                {
+                    return Ok(hit);
+                }
+                seen
+            }
+        };
         let tera = self
             .tera
             .get()
             .ok_or_else(|| tera::Error::message("partial: the templates are not ready"))?;
         let mut context = Context::new();
-        for variable in LANGUAGE_VARIABLES {
-            if let Some(value) = state.get::<Value>(variable)? {
-                context.insert_value(variable, value);
+        context.insert_value("lang", lang.clone());
+        for (variable, value) in LANGUAGE_VARIABLES.into_iter().zip(&language) {
+            if let Some(value) = value {
+                context.insert_value(variable, value.clone());
             }
         }
         for (key, value) in &given {
@@ -130,12 +171,17 @@ impl Partials {
             tera::Error::message(message)
         })?;
         let html = Value::safe_string(&html);
-        if let Ok(mut rendered) = self.rendered.lock() {
-            rendered.insert(
+        if let Ok(mut build) = self.build.lock() {
+            build.rendered.insert(
                 key,
                 Remembered {
                     html: html.clone(),
-                    _arguments: given.iter().map(|(_, value)| (*value).clone()).collect(),
+                    _values: given
+                        .iter()
+                        .map(|(_, value)| (*value).clone())
+                        .chain(std::iter::once(lang))
+                        .chain(language.into_iter().flatten())
+                        .collect(),
                 },
             );
         }
@@ -204,12 +250,28 @@ pub(super) fn register(tera: &mut Tera, partials: Weak<Partials>) {
     );
 }
 
-/// The templates named by string in `partial(name=…)` calls of `text`; `None` when a call names
-/// its template any other way.
+/// The templates named by string in `partial(name=…)` calls of `text`; `None` when a call
+/// names its template any other way, or when a call is not plain enough to be sure of (a call
+/// inside its arguments, a name that is not one quoted string).
 pub(super) fn partials_named(text: &str) -> Option<Vec<&str>> {
     let mut names = Vec::new();
-    for call in text.split("partial(").skip(1) {
+    let mut rest = text;
+    while let Some(at) = rest.find("partial") {
+        let before = rest[..at].chars().next_back();
+        let after = &rest[at + "partial".len()..];
+        rest = after;
+        if before.is_some_and(|c| c.is_alphanumeric() || c == '_')
+            || after.starts_with(|c: char| c.is_alphanumeric() || c == '_')
+        {
+            continue;
+        }
+        let Some(call) = after.trim_start().strip_prefix('(') else {
+            continue;
+        };
         let arguments = call.split(')').next().unwrap_or_default();
+        if arguments.contains('(') {
+            return None;
+        }
         let name = arguments.split(',').find_map(|argument| {
             let (key, value) = argument.split_once('=')?;
             (key.trim() == "name").then_some(value.trim())
@@ -219,6 +281,9 @@ pub(super) fn partials_named(text: &str) -> Option<Vec<&str>> {
             .next()
             .filter(|q| matches!(q, '"' | '\'' | '`'))?;
         let name = name[1..].strip_suffix(quote)?;
+        if name.contains(['"', '\'', '`']) {
+            return None;
+        }
         names.push(name);
     }
     Some(names)
@@ -268,7 +333,7 @@ mod tests {
             out,
             "[en A &amp; B h2][en C h2][en A &amp; B h2]|[en A &amp; B h3]"
         );
-        let remembered = partials.rendered.lock().expect("lock").len();
+        let remembered = partials.build.lock().expect("lock").rendered.len();
         assert_eq!(remembered, 3, "a twice with level 2 is one partial");
 
         // Another language, and another map with the same title, are other partials.
@@ -276,10 +341,47 @@ mod tests {
         context.insert_value("items", Value::from(vec![item("A & B")]));
         let out = tera.render("page.html", &context).expect("render");
         assert_eq!(out, "[es A &amp; B h2]|[es A &amp; B h3]");
-        assert_eq!(partials.rendered.lock().expect("lock").len(), 5);
+        assert_eq!(partials.build.lock().expect("lock").rendered.len(), 5);
 
         partials.forget();
-        assert_eq!(partials.rendered.lock().expect("lock").len(), 0);
+        assert_eq!(partials.build.lock().expect("lock").rendered.len(), 0);
+    }
+
+    #[test]
+    fn a_partial_sees_the_language_that_lang_names() {
+        let (tera, partials) = environment(&[
+            ("p.html", "[{{ language.name }}]"),
+            (
+                "page.html",
+                "{{ partial(name=\"p.html\") }}{% for language in languages %}{{ partial(name=\"p.html\") }}{% endfor %}",
+            ),
+        ]);
+        let language = |name: &str| {
+            let mut map = tera::Map::new();
+            map.insert("name".into(), Value::from(name));
+            Value::from(map)
+        };
+        let mut context = Context::new();
+        context.insert_value("lang", Value::from("en"));
+        context.insert_value("language", language("English"));
+        context.insert_value(
+            "languages",
+            Value::from(vec![language("Català"), language("Español")]),
+        );
+        // Without the build's languages, the three variables as the call sees them.
+        let out = tera.render("page.html", &context).expect("render");
+        assert_eq!(out, "[English][Català][Español]");
+        assert_eq!(partials.build.lock().expect("lock").rendered.len(), 3);
+        // With them, the values of the language `lang` names, whatever a loop calls `language`.
+        let english = context.get("language").cloned().expect("language");
+        partials.start_build(
+            [("en".to_string(), [english, Value::none(), Value::none()])]
+                .into_iter()
+                .collect(),
+        );
+        let out = tera.render("page.html", &context).expect("render");
+        assert_eq!(out, "[English][English][English]");
+        assert_eq!(partials.build.lock().expect("lock").rendered.len(), 1);
     }
 
     #[test]
@@ -317,5 +419,21 @@ mod tests {
         assert_eq!(partials_named("{{ partial(name=which) }}"), None);
         assert_eq!(partials_named("{{ partial(ref=ref) }}"), None);
         assert_eq!(partials_named("no calls"), Some(vec![]));
+        assert_eq!(
+            partials_named(r#"{{ partial (name="p.html") }}"#),
+            Some(vec!["p.html"])
+        );
+        assert_eq!(
+            partials_named(r#"{{ partial(name="a.html" if wide else "b.html") }}"#),
+            None
+        );
+        assert_eq!(
+            partials_named(r#"{{ partial(x=f(name="b"), name="a.html") }}"#),
+            None
+        );
+        assert_eq!(
+            partials_named("{{ partials_of(x) }} impartial (words)"),
+            Some(vec![])
+        );
     }
 }

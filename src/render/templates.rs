@@ -217,6 +217,12 @@ impl Templates {
         }
     }
 
+    /// Starts a build's pages: forgets the partials of the last one and takes the values that
+    /// partials see of each language (code, and `language`, `ui`, `site`).
+    pub fn start_partials(&self, languages: HashMap<String, [Value; 3]>) {
+        self.partials.start_build(languages);
+    }
+
     /// Forgets the partials rendered so far, before pages are rendered with other values.
     pub fn forget_partials(&self) {
         self.partials.forget();

@@ -196,8 +196,19 @@ impl SiteValues {
                 vec![0; n]
             }
         };
+        let settings = if keep {
+            super::settings_fingerprint(site)
+        } else {
+            0
+        };
         let own_fingerprints = fingerprints(&|id| {
-            own_fingerprint(site, id, markdown_versions[id], translation_states[id])
+            own_fingerprint(
+                site,
+                id,
+                settings,
+                markdown_versions[id],
+                translation_states[id],
+            )
         });
         let base_fingerprints = fingerprints(&|id| base_fingerprint(site, id, &own_fingerprints));
         let full_fingerprints =
@@ -299,10 +310,12 @@ impl SiteValues {
         // Fingerprints follow every new text, so that the next full build finds them right;
         // values are compared, so that only a change of what they show reaches other pages.
         let mut own_changed = Vec::new();
+        let settings = super::settings_fingerprint(site);
         for &id in candidates {
             let fingerprint = own_fingerprint(
                 site,
                 id,
+                settings,
                 texts.markdown_versions[id],
                 texts.translation_states[id],
             );
@@ -709,16 +722,20 @@ struct ItemRefValue<'a> {
 }
 
 /// Everything an item's own fields and translations are made of: the file's text (by
-/// identity), the rendered summary (by version), what resolve decided for the item, and the
-/// URLs of its translations.
+/// identity), the rendered summary (by version), what resolve decided for the item, the URLs
+/// of its translations, and `settings` (the site's configuration and UI strings: a
+/// reference holds its country's name, a UI string, and permalinks from the base URL, which
+/// the site can change without touching the file).
 fn own_fingerprint(
     site: &ResolvedSite,
     id: ItemId,
+    settings: u64,
     markdown_version: u64,
     translation_state: &str,
 ) -> u64 {
     let item = &site.items[id];
     let mut h = hasher();
+    settings.hash(&mut h);
     translation_state.hash(&mut h);
     (Arc::as_ptr(&site.file(id).source) as *const u8 as usize).hash(&mut h);
     markdown_version.hash(&mut h);

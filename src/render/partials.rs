@@ -4,7 +4,7 @@
 //! a language: an include renders it on each of 45 000 pages, `partial` three times. A call
 //! costs about what a template spends on two or three variables (the arguments' map, the key,
 //! a lock), so it pays only for a part that costs more than that and repeats: measured with
-//! callgrind, the footer saves 1.8% of a build, a card on tag pages (rendered once instead of
+//! callgrind, the footer saves 1-2% of a build, a card on tag pages (rendered once instead of
 //! 2.5 times) nothing, a partner's entry in the lists of news items loses.
 //!
 //! Why the result may be kept: what a partial sees is its arguments, `lang` as the call sees

@@ -37,17 +37,10 @@ fn mapping(text: &str) -> Option<Mapping> {
             // `key:` alone: `- item` lines follow, or indented `key: value` lines (or nothing,
             // which is null, left to serde_yaml).
             nested(&mut lines)?
-        } else if rest.starts_with('[') {
-            flow_sequence(rest)?
         } else {
-            block_value(rest)?
+            line_value(rest)?
         };
-        if mapping
-            .insert(Value::String(key.to_string()), value)
-            .is_some()
-        {
-            return None;
-        }
+        insert_new(&mut mapping, key, value)?;
     }
     // No keys at all is null to serde_yaml, not an empty mapping.
     (!mapping.is_empty()).then_some(mapping)
@@ -109,17 +102,7 @@ fn nested<'a>(lines: &mut std::iter::Peekable<impl Iterator<Item = &'a str>>) ->
             if !items.is_empty() || rest.is_empty() {
                 return None;
             }
-            let value = if rest.starts_with('[') {
-                flow_sequence(rest)?
-            } else {
-                block_value(rest)?
-            };
-            if entries
-                .insert(Value::String(key.to_string()), value)
-                .is_some()
-            {
-                return None;
-            }
+            insert_new(&mut entries, key, line_value(rest)?)?;
         }
         lines.next();
     }
@@ -146,6 +129,23 @@ fn key_of(line: &str) -> Option<(&str, &str)> {
         return None;
     }
     Some((key, rest.trim_matches(' ')))
+}
+
+/// The value written after `key: ` on its line: a list in brackets, or a single value.
+fn line_value(rest: &str) -> Option<Value> {
+    if rest.starts_with('[') {
+        flow_sequence(rest)
+    } else {
+        block_value(rest)
+    }
+}
+
+/// Adds `key` to `mapping`; `None` when it is there already (serde_yaml refuses that).
+fn insert_new(mapping: &mut Mapping, key: &str, value: Value) -> Option<()> {
+    mapping
+        .insert(Value::String(key.to_string()), value)
+        .is_none()
+        .then_some(())
 }
 
 /// A value outside brackets: the rest of a line, trimmed.

@@ -193,9 +193,8 @@ impl Templates {
         self.fingerprints.get(template).copied().unwrap_or_default()
     }
 
-    /// Hands `get_item` the items of this build, and forgets the partials of the last one.
+    /// Hands `get_item` the items of this build.
     pub fn set_items(&self, site: &ResolvedSite, refs: &[Value]) {
-        self.partials.forget();
         let mut items: HashMap<String, HashMap<String, Value>> = HashMap::new();
         if self.uses_get_item {
             for (key, &group) in &site.group_by_key {

@@ -17,6 +17,9 @@
 #   SERVE_EDITS=6        edits of one news item timed through `herald serve`, its body and
 #                        its title in turn (0: skip)
 #   GENCORPUS=...        the generator (default ../shared/bench/gencorpus.py)
+#   BARE=1               also time herald on the same corpus with every template of the theme
+#                        replaced by one character (everything else as in a build): how much
+#                        of herald's time is not template work (0: skip)
 #   PRIORITY=-10         nice value of the measured builds, so that other work on the machine
 #                        (compilers, tests) disturbs them less (each in a session of its own
 #                        with that autogroup nice value, where autogroup scheduling is on);
@@ -31,6 +34,7 @@ FEED_LIMIT=${FEED_LIMIT:-20}
 FRESH=${FRESH:-0}
 SAMPLE=${SAMPLE:-300}
 SERVE_EDITS=${SERVE_EDITS:-6}
+BARE=${BARE:-1}
 GENCORPUS=${GENCORPUS:-$ROOT/../shared/bench/gencorpus.py}
 PAGINATION=10 # herald's default and the generator's Hugo pagerSize
 PRIORITY=${PRIORITY--10}
@@ -105,7 +109,7 @@ for line in sys.stdin:
     echo "work folder: $BENCH_DIR ($(if [[ $BENCH_DIR == /dev/shm/* ]]; then echo "/dev/shm, tmpfs"; else echo "not /dev/shm: $(df --output=fstype "$BENCH_DIR" | tail -1)"; fi))"
     echo "herald: $(cd "$ROOT" && git rev-parse --short HEAD) ($(cd "$ROOT" && git status --porcelain --untracked-files=no | wc -l) files changed in the working tree), $(rustc --version)"
     echo "hugo: $("$HUGO" version | cut -d' ' -f1-2)"
-    echo "settings: SIZES='$SIZES' RUNS=$RUNS LANGS=$LANGS FEED_LIMIT=$FEED_LIMIT FRESH=$FRESH PRIORITY=${PRIORITY:-0}"
+    echo "settings: SIZES='$SIZES' RUNS=$RUNS LANGS=$LANGS FEED_LIMIT=$FEED_LIMIT FRESH=$FRESH PRIORITY=${PRIORITY:-0} BARE=$BARE"
     echo "measured runs: ${PRIORITY_HOW:-normal priority}"
     echo "load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)"
 } >"$RESULTS/header.txt"
@@ -132,6 +136,19 @@ gen() {
         grep -q '^pagination:' "$dir/site.yaml" || echo "pagination: $PAGINATION" >>"$dir/site.yaml"
     fi
     echo "$stamp" >"$dir.stamp"
+}
+
+# bare CORPUS DIR: CORPUS with a site template of one character for every template of the
+# theme (content hard-linked, not copied): a build that does everything but template work.
+bare() {
+    local corpus=$1 dir=$2
+    rm -rf "$dir"
+    cp -al "$corpus" "$dir"
+    rm -rf "$dir/templates"
+    (cd "$ROOT/themes/default/templates" && find . -name '*.html') | while read -r template; do
+        mkdir -p "$(dirname "$dir/templates/$template")"
+        printf 'x' >"$dir/templates/$template"
+    done
 }
 
 # --- measuring -------------------------------------------------------------------------------
@@ -212,10 +229,14 @@ for size in $SIZES; do
     h_out=$BENCH_DIR/out-herald-$size
     u_out=$BENCH_DIR/out-hugo-$size
     f_out=$BENCH_DIR/out-floor-$size
+    b_corpus=$BENCH_DIR/corpus-bare-$size
+    b_out=$BENCH_DIR/out-bare-$size
+    if [[ $BARE == 1 ]]; then bare "$h_corpus" "$b_corpus"; fi
 
     run_herald() { timed herald "$size" "$h_out" "$HERALD" --root "$h_corpus" build --output "$h_out"; }
     run_hugo() { timed hugo "$size" "$u_out" "$HUGO" --source "$u_corpus" --destination "$u_out" --quiet; }
     run_floor() { timed floor "$size" "$f_out" "$FLOOR" "$h_corpus" "$f_out" "$files" "$bytes"; }
+    run_bare() { if [[ $BARE == 1 ]]; then timed bare "$size" "$b_out" "$HERALD" --root "$b_corpus" build --output "$b_out"; fi; }
 
     say "== $size: warm-up"
     run_herald
@@ -223,14 +244,17 @@ for size in $SIZES; do
     bytes=$(count_bytes "$h_out")
     run_hugo
     run_floor
+    run_bare
     : >"$RESULTS/$size.herald.times"
     : >"$RESULTS/$size.hugo.times"
     : >"$RESULTS/$size.floor.times"
+    : >"$RESULTS/$size.bare.times"
     for ((run = 1; run <= RUNS; run++)); do
-        say "== $size: run $run of $RUNS (herald, Hugo, floor)"
+        say "== $size: run $run of $RUNS (herald, Hugo, floor$(if [[ $BARE == 1 ]]; then echo ", herald without templates"; fi))"
         run_herald
         run_hugo
         run_floor
+        run_bare
     done
 
     # One more (untimed) build with herald's stage timings, for BENCHMARKS.md.
@@ -298,9 +322,17 @@ for size in sizes:
     h, u, f = m["herald"], m["hugo"], m["floor"]
     print(f"\nherald/Hugo: wall {h[0] / u[0]:.2f}, CPU {h[1] / u[1]:.2f}, peak RSS {h[2] / u[2]:.2f}")
     print(f"herald/floor: wall {h[0] / f[0]:.2f}, CPU {h[1] / f[1]:.2f}")
-    for tool in ("herald", "hugo", "floor"):
+    if read(f"{size}.bare.times"):
+        b = runs(size, "bare")
+        print(f"herald without template work (every theme template one character): wall {b[0]:.2f} s "
+              f"(min {min(b[5]):.2f}), CPU {b[1]:.2f} s: {b[0] / f[0]:.2f}× the floor; "
+              f"the templates take {h[0] - b[0]:.2f} s of herald's wall ({(h[0] - b[0]) / h[0]:.0%})")
+    for tool in ("herald", "hugo", "floor", "bare"):
+        if not read(f"{size}.{tool}.times"):
+            continue
         walls, loads = runs(size, tool)[5:]
-        print(f"{tool} walls: " + " ".join(f"{w:.2f}" for w in walls)
+        label = "herald without templates" if tool == "bare" else tool
+        print(f"{label} walls: " + " ".join(f"{w:.2f}" for w in walls)
               + (f" (load average before each: {' '.join(loads)})" if loads else ""))
     stages = os.path.join(results, f"{size}.herald.stages")
     if os.path.exists(stages):

@@ -563,6 +563,72 @@ struct SharedPageValues {
     site_feed: Value,
     /// The feed of each section that has one.
     section_feeds: Vec<(Section, SharedLink)>,
+    /// The entries of the language's menu, each made both ways (active or not): a page only
+    /// picks one of each (it formatted every entry's address and made its map before).
+    menu: Vec<MenuEntry>,
+}
+
+/// One entry of a language's menu, as every page of the language shows it.
+struct MenuEntry {
+    url: String,
+    /// A section's entry is active on every page under the section's address.
+    section: bool,
+    external: bool,
+    inactive: Value,
+    active: Value,
+}
+
+impl MenuEntry {
+    fn all(site: &ResolvedSite, lang: LangId) -> Vec<MenuEntry> {
+        let Some(entries) = site.loaded.config.config.menus.get(site.lang_code(lang)) else {
+            return Vec::new();
+        };
+        entries
+            .iter()
+            .map(|entry| {
+                let (url, external) = if let Some(section) = &entry.section {
+                    (site.lang_url(lang, &format!("{section}/")), false)
+                } else if let Some(page) = &entry.page {
+                    let url = site
+                        .group_by_key
+                        .get(&format!("pages/{page}"))
+                        .and_then(|&g| site.member_or_default(g, lang))
+                        .map(|id| site.items[id].url.clone())
+                        .unwrap_or_else(|| site.lang_url(lang, ""));
+                    (url, false)
+                } else {
+                    let url = entry.url.clone().unwrap_or_default();
+                    let external = url.contains("://");
+                    (url, external)
+                };
+                let value = |active| {
+                    Value::from_serializable(&MenuEntryValue {
+                        name: &entry.name,
+                        url: &url,
+                        external,
+                        active,
+                    })
+                };
+                MenuEntry {
+                    inactive: value(false),
+                    active: value(true),
+                    section: entry.section.is_some(),
+                    external,
+                    url,
+                }
+            })
+            .collect()
+    }
+
+    fn value_on(&self, page_url: &str) -> Value {
+        let active = !self.external
+            && (page_url == self.url || (self.section && page_url.starts_with(&self.url)));
+        if active {
+            self.active.clone()
+        } else {
+            self.inactive.clone()
+        }
+    }
 }
 
 impl SharedPageValues {
@@ -614,6 +680,7 @@ impl SharedPageValues {
                     )
                 })
                 .collect(),
+            menu: MenuEntry::all(site, lang),
         }
     }
 
@@ -1526,37 +1593,10 @@ impl PageRenderer<'_> {
     }
 
     fn menu(&self, lang: LangId, page_url: &str) -> Value {
-        let site = self.site;
-        let Some(entries) = site.loaded.config.config.menus.get(site.lang_code(lang)) else {
-            return Value::from(Vec::<Value>::new());
-        };
-        let entries: Vec<Value> = entries
+        let entries: Vec<Value> = self.shared[lang]
+            .menu
             .iter()
-            .map(|entry| {
-                let (url, external) = if let Some(section) = &entry.section {
-                    (site.lang_url(lang, &format!("{section}/")), false)
-                } else if let Some(page) = &entry.page {
-                    let url = site
-                        .group_by_key
-                        .get(&format!("pages/{page}"))
-                        .and_then(|&g| site.member_or_default(g, lang))
-                        .map(|id| site.items[id].url.clone())
-                        .unwrap_or_else(|| site.lang_url(lang, ""));
-                    (url, false)
-                } else {
-                    let url = entry.url.clone().unwrap_or_default();
-                    let external = url.contains("://");
-                    (url, external)
-                };
-                let active = !external
-                    && (page_url == url || (entry.section.is_some() && page_url.starts_with(&url)));
-                Value::from_serializable(&MenuEntryValue {
-                    name: &entry.name,
-                    url: &url,
-                    external,
-                    active,
-                })
-            })
+            .map(|entry| entry.value_on(page_url))
             .collect();
         Value::from(entries)
     }

@@ -240,6 +240,7 @@ fn rerender(
         keep: true,
         sink: None,
         shared: super::SharedPageValues::per_language(site),
+        group_alternates: PageRenderer::alternates_per_group(site),
     };
     let results: Vec<Result<RenderedPage, _>> = pages
         .par_iter()

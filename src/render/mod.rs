@@ -19,14 +19,14 @@ mod structured_data;
 mod templates;
 pub(crate) mod values;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use rayon::prelude::*;
 use tera::{Context, Value};
 
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::load::{Section, StaticSource};
-use crate::resolve::{ItemId, LangId, ResolvedSite};
+use crate::resolve::{GroupId, ItemId, LangId, ResolvedSite};
 use cache::{CachedMarkdown, ItemKey, RenderCache};
 pub use incremental::{RenderState, RenderedUpdate, TextEdits, rerender_texts};
 pub use markdown::{RenderedMarkdown, render_item_markdown};
@@ -129,6 +129,9 @@ struct PageFrame {
     /// The canonical URL when it is not `url` (fallback pages name their original).
     canonical: Option<String>,
     alternates: Vec<(LangId, String)>,
+    /// The translation group whose members are `alternates` (an item's page that is not a
+    /// fallback): every member's page shows the same list, made once.
+    alternates_group: Option<GroupId>,
     x_default: Option<String>,
     switcher: Vec<SwitcherEntry>,
     /// `(title, url)` from the home page to the page's parent.
@@ -165,6 +168,7 @@ impl PageFrame {
             url,
             canonical: None,
             alternates: Vec::new(),
+            alternates_group: None,
             x_default: None,
             switcher: Vec::new(),
             breadcrumbs: Vec::new(),
@@ -332,6 +336,7 @@ pub fn render_site_into(
         keep: cache.keep_pieces,
         sink,
         shared: SharedPageValues::per_language(site),
+        group_alternates: PageRenderer::alternates_per_group(site),
     };
     timer.lap("render: templates");
     let timer = crate::timings::Timer::start();
@@ -724,6 +729,9 @@ struct PageRenderer<'a> {
     sink: Option<&'a dyn PageSink>,
     /// Per language.
     shared: Vec<SharedPageValues>,
+    /// Per translation group, the `alternates` of its members' pages, made by the first of
+    /// them that is rendered (three maps and permalinks a page before).
+    group_alternates: Vec<OnceLock<Value>>,
 }
 
 /// Renders the Markdown of every item whose text or link targets changed since the build that
@@ -1200,6 +1208,7 @@ impl PageRenderer<'_> {
                     .enumerate()
                     .filter_map(|(l, m)| m.map(|m| (l, site.items[m].url.clone())))
                     .collect();
+                frame.alternates_group = Some(item.group);
             }
         }
         frame.breadcrumbs.push(self.home_crumb(lang));
@@ -1466,19 +1475,28 @@ impl PageRenderer<'_> {
             ctx.insert_value("fallback", Value::none());
         }
         ctx.insert_value("robots", frame.robots.map_or_else(Value::none, Value::from));
-        let alternates: Vec<Value> = frame
-            .alternates
-            .iter()
-            .map(|(l, u)| {
-                Value::from_serializable(&AlternateValue {
-                    lang: site.lang_code(*l),
-                    name: &site.languages[*l].name,
-                    permalink: site.permalink(u),
-                    url: u,
+        let alternates = || {
+            let alternates: Vec<Value> = frame
+                .alternates
+                .iter()
+                .map(|(l, u)| {
+                    Value::from_serializable(&AlternateValue {
+                        lang: site.lang_code(*l),
+                        name: &site.languages[*l].name,
+                        permalink: site.permalink(u),
+                        url: u,
+                    })
                 })
-            })
-            .collect();
-        ctx.insert_value("alternates", Value::from(alternates));
+                .collect();
+            Value::from(alternates)
+        };
+        ctx.insert_value(
+            "alternates",
+            match frame.alternates_group {
+                Some(group) => self.group_alternates[group].get_or_init(alternates).clone(),
+                None => alternates(),
+            },
+        );
         let switcher: Vec<Value> = frame
             .switcher
             .iter()
@@ -1590,6 +1608,10 @@ impl PageRenderer<'_> {
             paginator,
             self.values.refs_of(page_slice(ids, number, per_page)),
         )
+    }
+
+    fn alternates_per_group(site: &ResolvedSite) -> Vec<OnceLock<Value>> {
+        site.groups.iter().map(|_| OnceLock::new()).collect()
     }
 
     fn menu(&self, lang: LangId, page_url: &str) -> Value {

@@ -240,7 +240,8 @@ fn rerender(
         keep: true,
         sink: None,
         shared: super::SharedPageValues::per_language(site),
-        group_alternates: PageRenderer::alternates_per_group(site),
+        // A few pages: each makes its own alternates (cells for every group would cost more).
+        group_alternates: Vec::new(),
     };
     let results: Vec<Result<RenderedPage, _>> = pages
         .par_iter()

@@ -730,7 +730,8 @@ struct PageRenderer<'a> {
     /// Per language.
     shared: Vec<SharedPageValues>,
     /// Per translation group, the `alternates` of its members' pages, made by the first of
-    /// them that is rendered (three maps and permalinks a page before).
+    /// them that is rendered (three maps and permalinks a page before). Empty when only a few
+    /// pages are rendered (serve's rerender): then each page makes its own.
     group_alternates: Vec<OnceLock<Value>>,
 }
 
@@ -1492,8 +1493,11 @@ impl PageRenderer<'_> {
         };
         ctx.insert_value(
             "alternates",
-            match frame.alternates_group {
-                Some(group) => self.group_alternates[group].get_or_init(alternates).clone(),
+            match frame
+                .alternates_group
+                .and_then(|group| self.group_alternates.get(group))
+            {
+                Some(cell) => cell.get_or_init(alternates).clone(),
                 None => alternates(),
             },
         );

@@ -689,6 +689,16 @@ impl SharedPageValues {
         }
     }
 
+    /// The menu as the page at `page_url` shows it.
+    fn menu_on(&self, page_url: &str) -> Value {
+        let entries: Vec<Value> = self
+            .menu
+            .iter()
+            .map(|entry| entry.value_on(page_url))
+            .collect();
+        Value::from(entries)
+    }
+
     fn section_crumb(&self, section: Section) -> &SharedLink {
         self.section_crumbs
             .iter()
@@ -1400,7 +1410,7 @@ impl PageRenderer<'_> {
         ctx.insert_value("language", self.values.languages[lang].clone());
         ctx.insert_value("ui", self.values.ui[lang].clone());
         ctx.insert_value("site", self.values.site[lang].clone());
-        ctx.insert_value("menu", self.menu(lang, &frame.url));
+        ctx.insert_value("menu", shared.menu_on(&frame.url));
         ctx.insert_value("kind", Value::from(frame.kind));
         ctx.insert_value("title", Value::from(frame.title.as_str()));
         ctx.insert_value("url", Value::from(frame.url.as_str()));
@@ -1616,15 +1626,6 @@ impl PageRenderer<'_> {
 
     fn alternates_per_group(site: &ResolvedSite) -> Vec<OnceLock<Value>> {
         site.groups.iter().map(|_| OnceLock::new()).collect()
-    }
-
-    fn menu(&self, lang: LangId, page_url: &str) -> Value {
-        let entries: Vec<Value> = self.shared[lang]
-            .menu
-            .iter()
-            .map(|entry| entry.value_on(page_url))
-            .collect();
-        Value::from(entries)
     }
 }
 

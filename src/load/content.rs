@@ -327,14 +327,42 @@ fn read_content_file(
     let content_path = classify(content_dir, path, config).map_err(|(message, hint)| {
         vec![Diagnostic::error(Location::file(&rel), message).with_hint_opt(hint)]
     })?;
-    let bytes = std::fs::read(path).map_err(|err| {
-        vec![Diagnostic::error(
-            Location::file(&rel),
-            format!("cannot read this file: {err}"),
-        )]
-    })?;
-    let text = decode_str(&bytes, &rel).map_err(|d| vec![d])?;
-    parse_content_file(rel, content_path, path, Arc::from(text))
+    thread_local! {
+        // The text is copied into its `Arc<str>` anyway: read into one buffer per thread.
+        static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    BUFFER.with_borrow_mut(|bytes| {
+        let length = read_whole(path, bytes).map_err(|err| {
+            vec![Diagnostic::error(
+                Location::file(&rel),
+                format!("cannot read this file: {err}"),
+            )]
+        })?;
+        let text = decode_str(&bytes[..length], &rel).map_err(|d| vec![d])?;
+        let source = Arc::from(text);
+        parse_content_file(rel, content_path, path, source)
+    })
+}
+
+/// Reads the file at `path` into `buffer`; returns how many bytes it holds. Unlike `fs::read`,
+/// asks the system for no size first (the `statx` per file was a tenth of the system time of
+/// loading 34 500 files): the buffer, kept from file to file, is zeroed only when it grows.
+fn read_whole(path: &Path, buffer: &mut Vec<u8>) -> std::io::Result<usize> {
+    use std::io::Read;
+    const GROWTH: usize = 64 * 1024;
+    let mut file = std::fs::File::open(path)?;
+    let mut filled = 0;
+    loop {
+        if buffer.len() - filled < GROWTH / 4 {
+            buffer.resize(buffer.len() + GROWTH.max(buffer.len()), 0);
+        }
+        match file.read(&mut buffer[filled..]) {
+            Ok(0) => return Ok(filled),
+            Ok(n) => filled += n,
+            Err(err) if err.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(err) => return Err(err),
+        }
+    }
 }
 
 /// The content file at `path` (`rel` from the site's root) whose text is `source`.

@@ -321,7 +321,7 @@ pub fn render_site_into(
     // `get_item` can show any item on any page: then no page can be trusted to be unchanged.
     let no_pages = HashMap::new();
     let common = common_fingerprints(site);
-    let renderer = PageRenderer {
+    let mut renderer = PageRenderer {
         site,
         values: &values,
         markdown: &markdown,
@@ -341,10 +341,35 @@ pub fn render_site_into(
     timer.lap("render: templates");
     let timer = crate::timings::Timer::start();
     let page_list = renderer.pages();
-    let results: Vec<Result<RenderedPage, Diagnostic>> = page_list
-        .par_iter()
-        .map(|&page| renderer.render(page))
-        .collect();
+    let ui = |lang: LangId, key: &str| ui_string(site, lang, key);
+    // The other outputs need no page: made beside the pages, they fill the cores the pages
+    // leave idle (between their tasks and at their end), and each other's.
+    let (results, ((feeds, calendars), (sitemap, search))) = rayon::join(
+        || -> Vec<Result<RenderedPage, Diagnostic>> {
+            page_list
+                .par_iter()
+                .map(|&page| renderer.render(page))
+                .collect()
+        },
+        || {
+            rayon::join(
+                || {
+                    rayon::join(
+                        || feeds::render_feeds(site, &markdown, &ui),
+                        || calendar::render_calendars(site, &markdown, &ui),
+                    )
+                },
+                || {
+                    rayon::join(
+                        || sitemap::render_sitemap(site),
+                        || search::render_search_indexes(site, &markdown),
+                    )
+                },
+            )
+        },
+    );
+    // Freeing them takes a core a while: left with the other parts (below).
+    let group_alternates = std::mem::take(&mut renderer.group_alternates);
     let mut page_deps = Vec::with_capacity(if cache.keep_state { results.len() } else { 0 });
     let mut files = Vec::with_capacity(if sink.is_some() {
         site.loaded.theme.static_files.len()
@@ -412,7 +437,7 @@ pub fn render_site_into(
     }
     let pages = files.len() + written.len();
     cache.pages = rendered_pages;
-    timer.lap("render: pages");
+    timer.lap("render: pages, feeds, calendars, sitemap and search indexes");
     let timer = crate::timings::Timer::start();
     let page_paths: std::collections::HashSet<&str> = files
         .iter()
@@ -422,29 +447,12 @@ pub fn render_site_into(
     let aliases = alias_pages(site, &page_paths, diagnostics);
     drop(page_paths);
     files.extend(aliases);
-    let ui = |lang: LangId, key: &str| ui_string(site, lang, key);
-    // Independent of each other: made side by side (one after the other, they were a tenth of
-    // a large build's time on one core).
-    let ((feeds, calendars), (sitemap, search)) = rayon::join(
-        || {
-            rayon::join(
-                || feeds::render_feeds(site, &markdown, &ui),
-                || calendar::render_calendars(site, &markdown, &ui),
-            )
-        },
-        || {
-            rayon::join(
-                || sitemap::render_sitemap(site),
-                || search::render_search_indexes(site, &markdown),
-            )
-        },
-    );
     files.extend(feeds);
     files.extend(calendars);
     files.extend(sitemap);
     files.extend(search);
     files.extend(static_files(site));
-    timer.lap("render: other outputs");
+    timer.lap("render: aliases and the list of files");
     let parts = incremental::RenderedParts {
         markdown,
         markdown_versions,
@@ -463,6 +471,7 @@ pub fn render_site_into(
         // thread: left to whoever drops the cache (`build_site` hands it to its caller).
         cache.retired.push(Box::new(parts));
     }
+    cache.retired.push(Box::new(group_alternates));
     RenderedSite {
         files,
         written,
@@ -979,7 +988,7 @@ impl PageRenderer<'_> {
                 .iter()
                 .for_each(|item| values::read_through(item, false));
         }
-        let what = match page {
+        let what = || match page {
             Page::Item(id) => format!("{} from {}", frame.url, site.file(id).path.display()),
             _ => frame.url.clone(),
         };

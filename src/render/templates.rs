@@ -249,7 +249,7 @@ impl Templates {
         &self,
         template: &str,
         context: &tera::Context,
-        page: &str,
+        page: &dyn Fn() -> String,
     ) -> Result<Vec<u8>, Diagnostic> {
         // Most pages of a theme are 10 to 20 KB: one allocation instead of a chain of regrowths.
         let mut out = Vec::with_capacity(16 * 1024);
@@ -259,18 +259,22 @@ impl Templates {
         Ok(out)
     }
 
-    /// [`Templates::render`], appending to `out`.
+    /// [`Templates::render`], appending to `out`. `page` names the page in a diagnostic
+    /// (made only for one: a `format!` per page was a third of a percent of a build).
     pub fn render_into(
         &self,
         template: &str,
         context: &tera::Context,
-        page: &str,
+        page: &dyn Fn() -> String,
         out: &mut Vec<u8>,
     ) -> Result<(), Diagnostic> {
         if !self.has(template) {
             return Err(Diagnostic::error(
                 Location::file(format!("templates/{template}")),
-                format!("the theme has no template `{template}`, needed for {page}"),
+                format!(
+                    "the theme has no template `{template}`, needed for {}",
+                    page()
+                ),
             )
             .with_hint(format!(
                 "add `templates/{template}` to the site or the theme"
@@ -279,13 +283,14 @@ impl Templates {
         // A partial left from a failure elsewhere on this thread is not this page's.
         partials::take_error();
         self.tera.render_to(template, context, out).map_err(|err| {
-            let outer = template_diagnostic(&err, &self.sources, Some(page));
+            let page = page();
+            let outer = template_diagnostic(&err, &self.sources, Some(&page));
             match partials::take_error() {
                 // Point into the partial, and say where it was called.
                 Some(inner) => {
                     let called_at =
                         format!("{}:{}", outer.location.file.display(), outer.location.line);
-                    let mut diagnostic = template_diagnostic(&inner, &self.sources, Some(page));
+                    let mut diagnostic = template_diagnostic(&inner, &self.sources, Some(&page));
                     diagnostic.message = format!(
                         "{} (in a partial called at {called_at})",
                         diagnostic.message

@@ -565,8 +565,25 @@ fn classify(
 
 #[cfg(test)]
 mod tests {
-    use super::in_walk_order;
+    use super::{in_walk_order, read_whole};
     use walkdir::WalkDir;
+
+    /// One buffer for files larger than its first size and then smaller ones: each read
+    /// returns exactly that file's bytes, whatever the buffer held before.
+    #[test]
+    fn one_buffer_reads_each_file_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let large: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+        let files: [&[u8]; 4] = [b"small", &large, b"", b"after the large one"];
+        let mut buffer = Vec::new();
+        for (n, bytes) in files.iter().enumerate() {
+            let path = dir.path().join(format!("{n}.md"));
+            std::fs::write(&path, bytes).unwrap();
+            let length = read_whole(&path, &mut buffer).unwrap();
+            assert_eq!(&buffer[..length], *bytes, "file {n}");
+        }
+        assert!(read_whole(&dir.path().join("missing.md"), &mut buffer).is_err());
+    }
 
     /// Names where the order of whole paths and the order of a walk by names part: `a/…`
     /// comes before `a-b` and `a.b` in a walk, though `/` sorts after `-` and `.` as a byte.

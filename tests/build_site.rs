@@ -150,6 +150,54 @@ fn pages_link_their_translations_with_hreflang() {
     assert!(!en.contains(r#"hreflang="ca" href="https://test.example.eu/ca/news/kick-off/""#));
 }
 
+/// The switcher marks the languages a page is not translated into and explains the mark once;
+/// a fallback page, itself the missing translation, links only translations and has no note.
+#[test]
+fn the_switcher_explains_untranslated_languages_only_where_it_marks_one() {
+    let f = built_small();
+    let en = f.read("public/en/news/kick-off/index.html");
+    assert!(
+        en.contains(r#"<a class="untranslated" href="/ca/news/kick-off/" hreflang="ca""#),
+        "{en}"
+    );
+    assert_eq!(
+        en.matches(r#"aria-describedby="switcher-untranslated""#)
+            .count(),
+        1
+    );
+    assert_eq!(en.matches(r#"id="switcher-untranslated""#).count(), 1);
+    let ca = f.read("public/ca/news/kick-off/index.html");
+    assert!(ca.contains(r#"hreflang="ca" aria-current="true""#), "{ca}");
+    assert!(!ca.contains("switcher-untranslated"), "{ca}");
+}
+
+/// The trail names the home page by the site title up to its first ` — `; the page's own
+/// title keeps all of it.
+#[test]
+fn breadcrumbs_shorten_a_long_site_title() {
+    let f = Fixture::small();
+    let config = f.read("site.yaml").replace(
+        "title: {en: Test Project,",
+        "title: {en: Test Project — Textiles for tomorrow,",
+    );
+    f.write("site.yaml", &config);
+    let output = f.build();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let page = f.read("public/en/news/kick-off/index.html");
+    assert!(
+        page.contains(r#"<li><a href="/en/">Test Project</a></li>"#),
+        "{page}"
+    );
+    assert!(
+        page.contains("<title>Kick-off in Terrassa · Test Project — Textiles for tomorrow</title>")
+    );
+    let es = f.read("public/es/news/arranque/index.html");
+    assert!(
+        es.contains(r#"<li><a href="/es/">Proyecto de prueba</a></li>"#),
+        "{es}"
+    );
+}
+
 #[test]
 fn partner_pages_list_the_items_that_name_them() {
     let f = built_small();

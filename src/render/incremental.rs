@@ -239,7 +239,7 @@ fn rerender(
         common: &parts.common,
         keep: true,
         sink: None,
-        shared: super::SharedPageValues::per_language(site),
+        shared: super::SharedPageValues::per_language(site, &parts.values),
         // A few pages: each makes its own alternates (cells for every group would cost more).
         group_alternates: Vec::new(),
     };

@@ -26,7 +26,9 @@ fn mapping(text: &str) -> Option<Mapping> {
     if has_special_characters(text) {
         return None;
     }
-    let mut mapping = Mapping::new();
+    // A key a line at most: the map never grows (and hashes its keys again) on the way.
+    let mut mapping =
+        Mapping::with_capacity(memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1);
     let mut lines = text.lines().peekable();
     while let Some(line) = lines.next() {
         if line.trim_start_matches(' ').is_empty() {

@@ -240,6 +240,7 @@ fn rerender(
         keep: true,
         sink: None,
         shared: super::SharedPageValues::per_language(site, &parts.values),
+        publishers: super::structured_data::Publishers::new(site),
         // A few pages: each makes its own alternates (cells for every group would cost more).
         group_alternates: Vec::new(),
     };

@@ -339,6 +339,7 @@ pub fn render_site_into(
         keep: cache.keep_pieces,
         sink,
         shared: SharedPageValues::per_language(site, &values),
+        publishers: structured_data::Publishers::new(site),
         group_alternates: PageRenderer::alternates_per_group(site),
     };
     timer.lap("render: templates");
@@ -807,6 +808,8 @@ struct PageRenderer<'a> {
     sink: Option<&'a dyn PageSink>,
     /// Per language.
     shared: Vec<SharedPageValues>,
+    /// The project as every page's JSON-LD names it, per language, written once.
+    publishers: structured_data::Publishers,
     /// Per translation group, the `alternates` of its members' pages, made by the first of
     /// them that is rendered (three maps and permalinks a page before). Empty when only a few
     /// pages are rendered (serve's rerender): then each page makes its own.
@@ -1542,10 +1545,14 @@ impl PageRenderer<'_> {
         ctx.insert_value("x_default", x_default.map_or_else(Value::none, Value::from));
         let jsonld = match frame.jsonld {
             JsonLd::None => None,
-            JsonLd::Item(id) => {
-                structured_data::item(site, id, self.markdown, frame.image.as_deref())
-            }
-            JsonLd::Website(lang) => Some(structured_data::website(site, lang)),
+            JsonLd::Item(id) => structured_data::item(
+                site,
+                id,
+                self.markdown,
+                frame.image.as_deref(),
+                &self.publishers,
+            ),
+            JsonLd::Website(lang) => Some(structured_data::website(site, lang, &self.publishers)),
         };
         ctx.insert_value(
             "jsonld",

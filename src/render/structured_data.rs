@@ -1,6 +1,7 @@
 //! schema.org JSON-LD for each page: NewsArticle, Event, Organization, WebSite.
 
 use serde::Serialize;
+use serde_json::value::RawValue;
 #[cfg(test)]
 use serde_json::{Value as Json, json};
 
@@ -81,7 +82,7 @@ struct WebSite<'a> {
     #[serde(rename = "inLanguage")]
     in_language: &'a str,
     name: &'a str,
-    publisher: Organization<'a>,
+    publisher: &'a RawValue,
     url: String,
 }
 
@@ -103,7 +104,7 @@ struct NewsArticle<'a> {
     in_language: &'a str,
     #[serde(rename = "mainEntityOfPage")]
     main_entity_of_page: &'a str,
-    publisher: Organization<'a>,
+    publisher: &'a RawValue,
     url: &'a str,
 }
 
@@ -152,7 +153,7 @@ struct Event<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     location: Option<Locations<'a>>,
     name: &'a str,
-    organizer: Organization<'a>,
+    organizer: &'a RawValue,
     #[serde(rename = "startDate", skip_serializing_if = "Option::is_none")]
     start_date: Option<String>,
     url: &'a str,
@@ -183,6 +184,27 @@ struct PartnerOrganization<'a> {
     logo: Option<String>,
     name: &'a str,
     url: &'a str,
+}
+
+/// The publisher of every page of a language (the project), as JSON text made once: built and
+/// written on each item's page it was 0.8% of a build's instructions.
+pub struct Publishers(Vec<Box<RawValue>>);
+
+impl Publishers {
+    pub fn new(site: &ResolvedSite) -> Publishers {
+        Publishers(
+            (0..site.languages.len())
+                .map(|lang| {
+                    RawValue::from_string(script_safe(&publisher(site, lang)))
+                        .expect("script_safe writes JSON")
+                })
+                .collect(),
+        )
+    }
+
+    fn of(&self, lang: LangId) -> &RawValue {
+        &self.0[lang]
+    }
 }
 
 fn publisher(site: &ResolvedSite, lang: LangId) -> Organization<'_> {
@@ -219,7 +241,7 @@ fn absolute(site: &ResolvedSite, url: &str) -> String {
 }
 
 /// The JSON-LD of the home page of `lang`.
-pub fn website(site: &ResolvedSite, lang: LangId) -> String {
+pub fn website(site: &ResolvedSite, lang: LangId, publishers: &Publishers) -> String {
     let code = site.lang_code(lang);
     let default = site.lang_code(site.default_lang);
     let config = &site.loaded.config.config;
@@ -232,7 +254,7 @@ pub fn website(site: &ResolvedSite, lang: LangId) -> String {
             .and_then(|d| d.get(code, default)),
         in_language: &site.languages[lang].locale,
         name: config.title.get(code, default).unwrap_or_default(),
-        publisher: publisher(site, lang),
+        publisher: publishers.of(lang),
         url: site.permalink(&site.lang_url(lang, "")),
     })
 }
@@ -243,6 +265,7 @@ pub fn item(
     id: ItemId,
     markdown: &[RenderedMarkdown],
     image: Option<&str>,
+    publishers: &Publishers,
 ) -> Option<String> {
     let item = &site.items[id];
     let original = site.text_of(id);
@@ -265,7 +288,7 @@ pub fn item(
             image,
             in_language,
             main_entity_of_page: &url,
-            publisher: publisher(site, item.lang),
+            publisher: publishers.of(item.lang),
             url: &url,
         }),
         Section::Meetings => {
@@ -323,7 +346,7 @@ pub fn item(
                 in_language,
                 location,
                 name: &fm.title,
-                organizer: publisher(site, item.lang),
+                organizer: publishers.of(item.lang),
                 start_date: item.date.map(|date| date.iso()),
                 url: &url,
             })

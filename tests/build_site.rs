@@ -335,6 +335,19 @@ fn dates_are_written_per_language() {
         f.read("public/es/news/arranque/index.html")
             .contains("15 de enero de 2024")
     );
+    // Cards too, with the section's label on lists that mix sections.
+    let tag = f.read("public/es/tags/reuniones/index.html");
+    assert!(tag.contains(r#"<p class="kicker">Noticia</p>"#), "{tag}");
+    assert!(
+        tag.contains(r#"<time datetime="2024-01-15">15 de enero de 2024</time>"#),
+        "{tag}"
+    );
+    let list = f.read("public/en/news/index.html");
+    assert!(
+        list.contains(r#"<time datetime="2024-03-01">1 March 2024</time>"#),
+        "{list}"
+    );
+    assert!(!list.contains(r#"class="kicker""#), "{list}");
 }
 
 #[test]

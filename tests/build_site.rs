@@ -456,6 +456,7 @@ fn base_url_with_a_path_prefixes_every_url() {
     let page = f.read("public/en/news/kick-off/index.html");
     assert!(page.contains(r#"href="/project/en/partners/aeiti/""#));
     assert!(page.contains(r#"href="https://host.example.org/project/en/news/kick-off/""#));
+    assert!(page.contains(r#"<link rel="stylesheet" href="/project/css/style.css">"#));
 }
 
 /// Every `href` and `src` inside the site must lead to a file that exists.

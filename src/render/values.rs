@@ -508,6 +508,9 @@ fn site_value(site: &ResolvedSite, lang: LangId, languages: &Value) -> Value {
             ),
         )
         .set("base_url", site.base_url.as_str())
+        // What root-relative URLs start with: a theme's `{{ site.base_path }}/css/style.css` on
+        // every page is a variable where `asset_url(…)` is a function call (0.6% of a build).
+        .set("base_path", site.base_path.as_str())
         .set("default_language", default)
         .set("languages", languages.clone())
         .set("funding", funding)

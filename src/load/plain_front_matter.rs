@@ -391,7 +391,8 @@ fn reads_as_other_than_text(text: &str) -> bool {
     const WORDS: [&str; 11] = [
         "true", "false", "null", "yes", "no", "on", "off", "y", "n", "nan", "inf",
     ];
-    WORDS.iter().any(|word| word.eq_ignore_ascii_case(text))
+    // None is longer than five letters: most texts are told apart by their length alone.
+    text.len() <= 5 && WORDS.iter().any(|word| word.eq_ignore_ascii_case(text))
 }
 
 #[cfg(test)]

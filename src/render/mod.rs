@@ -610,8 +610,8 @@ struct SharedPageValues {
     /// picks one of each (it formatted every entry's address and made its map before).
     menu: Vec<MenuEntry>,
     /// What a page's context starts from: the variables above that every page of the
-    /// language gets alike, with `language`, `ui` and `site` (a copy of a map of eight costs a
-    /// sixth of eight inserts into a page's map).
+    /// language gets alike, with `language`, `ui` and `site`, copied as one map instead of
+    /// inserted one by one into every page's.
     base_context: Context,
 }
 

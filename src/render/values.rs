@@ -602,6 +602,7 @@ fn item_ref(
                 .collect::<Vec<_>>(),
         )
     };
+    let date = item.date.map(|d| d.iso());
     let mut reference = ItemRefValue {
         section: item.section.folder(),
         title: &fm.title,
@@ -620,13 +621,13 @@ fn item_ref(
             .position(|&s| s == item.section)
             .and_then(|at| inputs.shared.section_labels[item.lang].get(at).cloned())
             .unwrap_or_else(Value::none),
-        date_text: item
-            .date
-            .and_then(|d| {
-                super::dates::format_date_value(&d.iso(), &site.languages[item.lang].locale, false)
+        date_text: date
+            .as_deref()
+            .and_then(|iso| {
+                super::dates::format_date_value(iso, &site.languages[item.lang].locale, false)
             })
             .unwrap_or_else(Value::none),
-        date: item.date.map(|d| d.iso()),
+        date,
         end_date: item.end_date.map(|d| d.iso()),
         has_time: item.date.is_some_and(|d| d.has_time),
         tags: Value::from(tags),
